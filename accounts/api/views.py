@@ -1,0 +1,62 @@
+from django.contrib.auth import get_user_model
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.generics import RetrieveAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.api.serializers import ProfilesInputSerializer, UserSerializer
+from accounts.permissions import restrict
+from accounts.services import user_set_profiles
+from api.permissions import ProfilePermission, requires
+
+
+class UserFilterSet(filters.FilterSet):
+    q = filters.CharFilter(field_name="username", lookup_expr="icontains")
+    profile = filters.CharFilter(field_name="groups__name")
+
+    class Meta:
+        model = get_user_model()
+        fields = ["is_active"]
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Users and their product profiles. Administrators only."""
+
+    serializer_class = UserSerializer
+    permission_classes = [ProfilePermission]
+    filterset_class = UserFilterSet
+    ordering_fields = ["username", "id"]
+
+    def get_queryset(self):
+        model = get_user_model()
+        return restrict(self.request.user, "view", model.objects.prefetch_related("groups").order_by("id"))
+
+    @extend_schema(request=ProfilesInputSerializer, responses=UserSerializer)
+    @action(detail=True, methods=["put"], url_path="profiles")
+    @requires("change")
+    def profiles(self, request, pk=None):
+        user = self.get_object()
+        data = ProfilesInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_set_profiles(actor=request.user, user=user, profiles=data.validated_data["profiles"])
+        return Response(UserSerializer(user).data)
+
+
+class MeView(RetrieveAPIView):
+    """The authenticated user, with their product profiles."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_object(self):
+        return self.request.user
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    permission_classes = []

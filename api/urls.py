@@ -1,0 +1,16 @@
+"""The /api/v1/ tree: each app contributes its routes to one router."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import urls as accounts_urls
+from campaigns.api import urls as campaigns_urls
+
+router = DefaultRouter()
+for module in (accounts_urls, campaigns_urls):
+    module.register(router)
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("", include(accounts_urls.extra_urlpatterns)),
+]

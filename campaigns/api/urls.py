@@ -1,0 +1,5 @@
+from campaigns.api.views import CampaignViewSet
+
+
+def register(router) -> None:
+    router.register("campaigns", CampaignViewSet, basename="campaign")

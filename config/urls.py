@@ -1,0 +1,24 @@
+"""Root URLs: admin, REST API, OpenAPI documents, health check, language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config.health import healthz
+
+admin.site.site_header = "Orchestrated Campaigns"
+admin.site.site_title = "Orchestrated Campaigns"
+admin.site.index_title = "Campaigns, audiences and channels"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler404 = "api.errors.handler404"
+handler500 = "api.errors.handler500"

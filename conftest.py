@@ -1,0 +1,74 @@
+"""Fixtures shared by every test: users with each product profile, API clients."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.profiles import ProductProfile
+from accounts.services import user_create
+
+TEST_PASSWORD = "pw-12345!"  # noqa: S105
+ROLES = ("anonymous", *[p.value for p in ProductProfile])
+
+
+@pytest.fixture
+def make_user(db):
+    counter = {"n": 0}
+
+    def make(profile: ProductProfile | str | None = None, **extra):
+        counter["n"] += 1
+        name = extra.pop("username", f"{(profile or 'nobody')!s}-{counter['n']}".lower())
+        profiles = [profile] if profile else []
+        email = f"{name}@example.test"
+        return user_create(username=name, email=email, password=TEST_PASSWORD, profiles=profiles, **extra)
+
+    return make
+
+
+@pytest.fixture
+def administrator(make_user):
+    return make_user(ProductProfile.ADMINISTRATOR)
+
+
+@pytest.fixture
+def approver(make_user):
+    return make_user(ProductProfile.APPROVER)
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(ProductProfile.MANAGER)
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user(ProductProfile.VIEWER)
+
+
+@pytest.fixture
+def role_users(administrator, approver, manager, viewer):
+    """One user per role; ``anonymous`` is None."""
+    return {
+        "anonymous": None,
+        ProductProfile.ADMINISTRATOR.value: administrator,
+        ProductProfile.APPROVER.value: approver,
+        ProductProfile.MANAGER.value: manager,
+        ProductProfile.VIEWER.value: viewer,
+    }
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    def login(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return login
