@@ -46,3 +46,18 @@ admin.site.unregister(TokenProxy)
 @admin.register(TokenProxy)
 class TokenAdmin(RestrictedModelAdmin, DrfTokenAdmin):
     pass
+
+
+def _restrict_third_party_admins() -> None:
+    """Put the job-queue admin pages (django-q2) behind the same gate as ours."""
+    from django_q import models as q_models
+
+    for model in (q_models.Schedule, q_models.Success, q_models.Failure, q_models.OrmQ):
+        original = type(admin.site._registry[model])
+        admin.site.unregister(model)
+        admin.site.register(
+            model, type(f"Restricted{original.__name__}", (RestrictedModelAdmin, original), {})
+        )
+
+
+_restrict_third_party_admins()

@@ -1,0 +1,221 @@
+"""The role-by-action matrix: who may open which admin page and call which API route.
+
+Later issues extend it: add a row to ``ADMIN_ACCESS`` and an ``ADMIN_OBJECTS`` factory for each new
+admin model, and a ``Route`` to ``API_ROUTES`` for each new endpoint. ``test_role_matrix`` fails when
+an admin model or a named URL exists that the matrix does not cover.
+
+Expectations are written by hand from the product-profile table in accounts/README.md; they are
+not computed from the policy they check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ADMIN, APPROVER, MANAGER, VIEWER = "Administrator", "Approver", "Manager", "Viewer"
+ANON = "anonymous"
+EVERYONE = frozenset({ADMIN, APPROVER, MANAGER, VIEWER})
+ONLY_ADMIN = frozenset({ADMIN})
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class AdminAccess:
+    """Which profiles may view, add, change and delete rows of one admin model.
+
+    ``change`` and ``delete`` are about an object the matrix creates owned by somebody else.
+    """
+
+    view: frozenset[str]
+    add: frozenset[str]
+    change: frozenset[str]
+    delete: frozenset[str]
+
+
+ADMIN_ACCESS: dict[str, AdminAccess] = {
+    "accounts.user": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "auth.group": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "authtoken.tokenproxy": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "django_q.schedule": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "django_q.success": AdminAccess(ONLY_ADMIN, NOBODY, NOBODY, ONLY_ADMIN),
+    "django_q.failure": AdminAccess(ONLY_ADMIN, NOBODY, NOBODY, ONLY_ADMIN),
+    "django_q.ormq": AdminAccess(ONLY_ADMIN, NOBODY, NOBODY, ONLY_ADMIN),
+    # A Manager reads every campaign but changes only those owned or shared (not this one).
+    "campaigns.campaign": AdminAccess(EVERYONE, frozenset({ADMIN, MANAGER}), ONLY_ADMIN, ONLY_ADMIN),
+}
+
+
+def _make_user(ctx):
+    from accounts.services import user_create
+
+    return user_create(username="someone-else", email="else@example.test")
+
+
+def _make_group(ctx):
+    from django.contrib.auth.models import Group
+
+    return Group.objects.create(name="Spring team")
+
+
+def _make_token(ctx):
+    from rest_framework.authtoken.models import Token, TokenProxy
+
+    token = Token.objects.create(user=_make_user(ctx))
+    return TokenProxy.objects.get(key=token.key)  # its admin pages are keyed by the user's id
+
+
+def _make_campaign(ctx):
+    from campaigns.services import campaign_create
+
+    return campaign_create(actor=ctx["owner"], name="Owned by another manager")
+
+
+def _make_schedule(ctx):
+    from django_q.models import Schedule
+
+    return Schedule.objects.create(func="math.floor", args="1.5", schedule_type=Schedule.ONCE)
+
+
+def _make_success(ctx):
+    return _make_q_task(success=True)
+
+
+def _make_failure(ctx):
+    return _make_q_task(success=False)
+
+
+def _make_q_task(*, success: bool):
+    from django.utils import timezone
+    from django_q.models import Task
+
+    now = timezone.now()
+    return Task.objects.create(
+        id=f"t{int(success)}",
+        name=f"task-{success}",
+        func="math.floor",
+        started=now,
+        stopped=now,
+        success=success,
+    )
+
+
+def _make_ormq(ctx):
+    from django.utils import timezone
+    from django_q.models import OrmQ
+
+    return OrmQ.objects.create(key="default", payload="x", lock=timezone.now())
+
+
+ADMIN_OBJECTS: dict[str, Callable] = {
+    "accounts.user": _make_user,
+    "auth.group": _make_group,
+    "authtoken.tokenproxy": _make_token,
+    "django_q.schedule": _make_schedule,
+    "django_q.success": _make_success,
+    "django_q.failure": _make_failure,
+    "django_q.ormq": _make_ormq,
+    "campaigns.campaign": _make_campaign,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API (or other non-admin) call and the status each role gets."""
+
+    name: str  # the URL name it covers
+    method: str
+    path: Callable  # ctx -> path
+    expect: dict[str, int]
+    data: Callable | None = None  # ctx -> request body
+    label: str = ""
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}{' ' + self.label if self.label else ''}"
+
+
+def _all(status: int, anon: int = 401) -> dict[str, int]:
+    return {ANON: anon, ADMIN: status, APPROVER: status, MANAGER: status, VIEWER: status}
+
+
+def _only_admin(ok: int, denied: int = 403) -> dict[str, int]:
+    return {ANON: 401, ADMIN: ok, APPROVER: denied, MANAGER: denied, VIEWER: denied}
+
+
+API_ROUTES: list[Route] = [
+    Route("api-root", "get", lambda c: "/api/v1/", _all(200)),
+    Route("me", "get", lambda c: "/api/v1/me/", _all(200)),
+    Route(
+        "auth-token",
+        "post",
+        lambda c: "/api/v1/auth/token/",
+        _all(200, anon=400),
+        data=lambda c: {"username": c["username"], "password": c["password"]},
+    ),
+    Route("user-list", "get", lambda c: "/api/v1/users/", _only_admin(200)),
+    Route("user-detail", "get", lambda c: f"/api/v1/users/{c['other'].pk}/", _only_admin(200)),
+    Route(
+        "user-profiles",
+        "put",
+        lambda c: f"/api/v1/users/{c['other'].pk}/profiles/",
+        _only_admin(200),
+        data=lambda c: {"profiles": ["Viewer"]},
+    ),
+    Route("campaign-list", "get", lambda c: "/api/v1/campaigns/", _all(200)),
+    Route(
+        "campaign-list",
+        "post",
+        lambda c: "/api/v1/campaigns/",
+        {ANON: 401, ADMIN: 201, APPROVER: 403, MANAGER: 201, VIEWER: 403},
+        data=lambda c: {"name": "New"},
+    ),
+    Route("campaign-detail", "get", lambda c: f"/api/v1/campaigns/{c['campaign'].pk}/", _all(200)),
+    Route(
+        "campaign-detail",
+        "patch",
+        lambda c: f"/api/v1/campaigns/{c['campaign'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"name": "Renamed"},
+    ),
+    Route("campaign-detail", "delete", lambda c: f"/api/v1/campaigns/{c['campaign'].pk}/", _only_admin(204)),
+    Route(
+        "campaign-share",
+        "post",
+        lambda c: f"/api/v1/campaigns/{c['campaign'].pk}/share/",
+        _only_admin(204),
+        data=lambda c: {"actions": ["view"], "users": [c["other"].username]},
+    ),
+    # Public documents and probes.
+    Route("schema", "get", lambda c: "/api/schema/", _all(200, anon=200)),
+    Route("swagger-ui", "get", lambda c: "/api/schema/swagger/", _all(200, anon=200)),
+    Route("redoc", "get", lambda c: "/api/schema/redoc/", _all(200, anon=200)),
+    Route("healthz", "get", lambda c: "/healthz", _all(200, anon=200)),
+    Route(
+        "set_language",
+        "post",
+        lambda c: "/i18n/setlang/",
+        _all(302, anon=302),
+        data=lambda c: {"language": "en"},
+    ),
+]
+
+# Named admin URLs that are not a model's page, with who may open them (anonymous goes to login).
+ADMIN_SITE_ROUTES: dict[str, dict[str, int]] = {
+    "admin:index": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+    "admin:password_change": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+    "admin:password_change_done": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+    "admin:jsi18n": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+    "admin:login": {ANON: 200, ADMIN: 302, APPROVER: 302, MANAGER: 302, VIEWER: 302},
+}
+
+# URL names the matrix deliberately does not call, with the reason.
+NOT_PAGES = {
+    "admin:logout": "POST-only sign-out, no data",
+    "admin:autocomplete": "serves autocomplete_fields; checked with the model admin that uses it",
+    "admin:view_on_site": "redirect helper, no model defines get_absolute_url",
+    "admin:app_list": "covered per app in test_admin_app_index",
+    "admin:auth_user_password_change": "covered by test_admin_password_change_of_another_user",
+    "admin:None": "Django's redirect from an object URL to its change page",
+}
