@@ -1,0 +1,118 @@
+"""Register an existing table or view of the project database as an external schema, by introspection.
+
+The platform reads external schemas and never writes them. Column types are mapped through the type
+registry (``audiences.catalog.types``); a column of another type is reported by name, or left out when
+the caller asks to skip unsupported columns.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from audiences.catalog.models import Field, Schema, SchemaKind
+from audiences.catalog.names import name_problem, validate_schema_name
+from audiences.catalog.services.guards import require_modeller
+from audiences.catalog.types import FieldTypeKey, type_for_introspected
+
+
+def _describe(table_name: str):
+    with connection.cursor() as cursor:
+        tables = {t.name: t for t in connection.introspection.get_table_list(cursor)}
+        if table_name not in tables:
+            raise ValidationError({"table_name": _("The database has no table or view “%s”.") % table_name})
+        description = connection.introspection.get_table_description(cursor, table_name)
+        constraints = connection.introspection.get_constraints(cursor, table_name)
+    primary_key = next((c["columns"] for c in constraints.values() if c.get("primary_key")), [])
+    return description, primary_key
+
+
+def _column_type(column) -> str:
+    try:
+        django_class = connection.introspection.get_field_type(column.type_code, column)
+    except KeyError:
+        return ""
+    return type_for_introspected(django_class) or ""
+
+
+@transaction.atomic
+def external_schema_register(
+    *,
+    actor,
+    table_name: str,
+    name: str | None = None,
+    label: str = "",
+    description: str = "",
+    primary_key: list[str] | None = None,
+    skip_unsupported: bool = False,
+) -> Schema:
+    """Create an external Schema for ``table_name`` with one field per supported column."""
+    require_modeller(actor, "add")
+    if Schema.objects.filter(table_name=table_name).exists():
+        raise ValidationError({"table_name": _("This table is already registered.")})
+    columns, introspected_key = _describe(table_name)
+    name = name or table_name.lower()
+    try:
+        validate_schema_name(name)
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.messages}) from None
+    key_columns = list(primary_key) if primary_key is not None else introspected_key
+    errors: dict[str, list[str]] = {}
+    fields: list[Field] = []
+    for position, column in enumerate(columns):
+        type_key = _column_type(column)
+        if not type_key:
+            if not skip_unsupported:
+                errors.setdefault("columns", []).append(
+                    _("Column “%(column)s”: its database type is not supported.") % {"column": column.name}
+                )
+            continue
+        field_name = column.name.lower()
+        problem = name_problem(field_name)
+        if problem:
+            errors.setdefault("columns", []).append(
+                _("Column “%(column)s”: %(problem)s") % {"column": column.name, "problem": problem}
+            )
+            continue
+        is_key = column.name in key_columns
+        string_length = column.internal_size or column.display_size
+        fields.append(
+            Field(
+                name=field_name,
+                column_name=column.name,
+                label=field_name,
+                type=type_key,
+                max_length=string_length
+                if type_key == FieldTypeKey.STRING and string_length and string_length > 0
+                else None,
+                precision=column.precision if type_key == FieldTypeKey.DECIMAL else None,
+                scale=column.scale if type_key == FieldTypeKey.DECIMAL else None,
+                required=is_key or not column.null_ok,
+                primary_key=is_key,
+                position=position,
+            )
+        )
+    unknown_keys = sorted(set(key_columns) - {f.column_name for f in fields})
+    if unknown_keys:
+        errors["primary_key"] = [_("Unknown or unsupported columns: %s") % ", ".join(unknown_keys)]
+    if errors:
+        raise ValidationError(errors)
+    schema = Schema(
+        name=name,
+        label=label or name,
+        description=description,
+        table_name=table_name,
+        kind=SchemaKind.EXTERNAL,
+        created_by=actor,
+    )
+    schema.full_clean()
+    schema.save()
+    for field in fields:
+        field.schema = schema
+        if field.type == FieldTypeKey.DECIMAL and not field.precision:
+            field.type = FieldTypeKey.FLOAT  # an unconstrained NUMERIC has no precision to declare
+            field.precision = field.scale = None
+        field.full_clean()
+        field.save()
+    return schema

@@ -1,0 +1,12 @@
+"""Models of the audiences app, defined by sub-domain package and re-exported here for Django."""
+
+from audiences.catalog.models import (  # noqa: F401
+    Field,
+    Link,
+    LinkCardinality,
+    LinkKey,
+    Schema,
+    SchemaIndex,
+    SchemaKind,
+    TargetingDimension,
+)
