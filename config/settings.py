@@ -186,6 +186,8 @@ Q_CLUSTER = {
     "label": "Jobs",
     "orm": "default",
     "poll": 0.5,
+    # Tests run jobs in-process unless a test starts a real cluster (django_q.conf.Conf is read at import).
+    "sync": env.bool("Q_SYNC", default=TESTING),
 }
 if Q_BROKER_URL.startswith("redis"):
     Q_CLUSTER.pop("orm")
