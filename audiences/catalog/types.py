@@ -127,6 +127,27 @@ def type_for_introspected(django_field_class: str) -> str | None:
     return None
 
 
+# Declared column types (SQLite keeps them as written) that Django's introspection does not map.
+DECLARED_TYPES = {
+    "numeric": FieldTypeKey.DECIMAL,
+    "timestamp": FieldTypeKey.DATETIME,
+    "timestamptz": FieldTypeKey.DATETIME,
+    "double": FieldTypeKey.FLOAT,
+    "double precision": FieldTypeKey.FLOAT,
+    "float": FieldTypeKey.FLOAT,
+    "character varying": FieldTypeKey.STRING,
+    "int8": FieldTypeKey.BIGINT,
+    "int4": FieldTypeKey.INTEGER,
+    "int2": FieldTypeKey.INTEGER,
+}
+
+
+def type_for_declared(declared: str) -> str | None:
+    """Our type key for a declared SQL type such as ``numeric(6, 2)``, or None."""
+    base = declared.split("(", 1)[0].strip().lower()
+    return DECLARED_TYPES.get(base)
+
+
 # Types a version field may have: they order updates.
 VERSION_TYPES = (
     FieldTypeKey.INTEGER,

@@ -7,6 +7,8 @@ the caller asks to skip unsupported columns.
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from audiences.catalog.models import Field, Schema, SchemaKind
 from audiences.catalog.names import name_problem, validate_schema_name
 from audiences.catalog.services.guards import require_modeller
-from audiences.catalog.types import FieldTypeKey, type_for_introspected
+from audiences.catalog.types import FieldTypeKey, type_for_declared, type_for_introspected
 
 
 def _describe(table_name: str):
@@ -29,11 +31,27 @@ def _describe(table_name: str):
 
 
 def _column_type(column) -> str:
+    # The reverse map itself: get_field_type() would turn an integer primary key into an AutoField.
     try:
-        django_class = connection.introspection.get_field_type(column.type_code, column)
+        django_class = connection.introspection.data_types_reverse[column.type_code]
     except KeyError:
-        return ""
-    return type_for_introspected(django_class) or ""
+        django_class = ""
+    found = type_for_introspected(django_class)
+    if found is None and isinstance(column.type_code, str):
+        found = type_for_declared(column.type_code)
+    return found or ""
+
+
+def _precision_scale(column) -> tuple[int | None, int | None]:
+    """PostgreSQL reports them; SQLite keeps only the declared type text, e.g. ``numeric(6, 2)``."""
+    if column.precision:
+        return column.precision, column.scale
+    match = re.search(
+        r"\((\d+)\s*(?:,\s*(\d+))?\)", column.type_code if isinstance(column.type_code, str) else ""
+    )
+    if match:
+        return int(match.group(1)), int(match.group(2) or 0)
+    return None, None
 
 
 @transaction.atomic
@@ -76,6 +94,7 @@ def external_schema_register(
             )
             continue
         is_key = column.name in key_columns
+        precision, scale = _precision_scale(column)
         string_length = column.internal_size or column.display_size
         fields.append(
             Field(
@@ -86,8 +105,8 @@ def external_schema_register(
                 max_length=string_length
                 if type_key == FieldTypeKey.STRING and string_length and string_length > 0
                 else None,
-                precision=column.precision if type_key == FieldTypeKey.DECIMAL else None,
-                scale=column.scale if type_key == FieldTypeKey.DECIMAL else None,
+                precision=precision if type_key == FieldTypeKey.DECIMAL else None,
+                scale=scale if type_key == FieldTypeKey.DECIMAL else None,
                 required=is_key or not column.null_ok,
                 primary_key=is_key,
                 position=position,
