@@ -4,10 +4,11 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import urls as accounts_urls
+from audiences.api import urls as audiences_urls
 from campaigns.api import urls as campaigns_urls
 
 router = DefaultRouter()
-for module in (accounts_urls, campaigns_urls):
+for module in (accounts_urls, audiences_urls, campaigns_urls):
     module.register(router)
 
 urlpatterns = [

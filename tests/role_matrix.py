@@ -144,6 +144,49 @@ def _only_admin(ok: int, denied: int = 403) -> dict[str, int]:
     return {ANON: 401, ADMIN: ok, APPROVER: denied, MANAGER: denied, VIEWER: denied}
 
 
+def _catalog(ctx) -> dict:
+    """A small data model built once per test by an Administrator (schemas, a link, a dimension)."""
+    if "catalog" not in ctx:
+        from django.db import connection
+
+        from accounts.services import user_create
+        from audiences.catalog import services
+
+        admin = user_create(username="catalog-admin", profiles=["Administrator"])
+        pk = {"name": "id", "type": "bigint", "primary_key": True}
+        customer = services.schema_create(
+            actor=admin, name="customer", fields=[pk, {"name": "email", "type": "string"}]
+        )
+        purchase = services.schema_create(
+            actor=admin, name="purchase", fields=[pk, {"name": "customer_id", "type": "bigint"}]
+        )
+        lonely = services.schema_create(actor=admin, name="lonely", fields=[pk])
+        link = services.link_create(
+            actor=admin,
+            source=purchase,
+            target=customer,
+            name="customer",
+            reverse_name="purchases",
+            cardinality="many_to_one",
+            keys=[["customer_id", "id"]],
+        )
+        dimension = services.targeting_dimension_create(
+            actor=admin, schema=customer, data={"identity_field": "id"}
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE legacy_people (id integer PRIMARY KEY, nick varchar(20))")
+        ctx["catalog"] = {
+            "customer": customer,
+            "purchase": purchase,
+            "lonely": lonely,
+            "link": link,
+            "dimension": dimension,
+            "email": customer.fields.get(name="email"),
+            "external_table": "legacy_people",
+        }
+    return ctx["catalog"]
+
+
 API_ROUTES: list[Route] = [
     Route("api-root", "get", lambda c: "/api/v1/", _all(200)),
     Route("me", "get", lambda c: "/api/v1/me/", _all(200)),
@@ -186,6 +229,127 @@ API_ROUTES: list[Route] = [
         lambda c: f"/api/v1/campaigns/{c['campaign'].pk}/share/",
         _only_admin(204),
         data=lambda c: {"actions": ["view"], "users": [c["other"].username]},
+    ),
+    # The data-model catalog (audiences): everyone reads, Administrators write.
+    Route("schema-list", "get", lambda c: "/api/v1/schemas/", _all(200)),
+    Route(
+        "schema-list",
+        "post",
+        lambda c: "/api/v1/schemas/",
+        _only_admin(201),
+        data=lambda c: {"name": "store", "fields": [{"name": "id", "type": "integer", "primary_key": True}]},
+    ),
+    Route("schema-detail", "get", lambda c: f"/api/v1/schemas/{_catalog(c)['customer'].name}/", _all(200)),
+    Route(
+        "schema-detail",
+        "patch",
+        lambda c: f"/api/v1/schemas/{_catalog(c)['customer'].name}/",
+        _only_admin(200),
+        data=lambda c: {"label": "Clients"},
+    ),
+    Route(
+        "schema-detail",
+        "delete",
+        lambda c: f"/api/v1/schemas/{_catalog(c)['lonely'].name}/",
+        _only_admin(204),
+    ),
+    Route(
+        "schema-indexes",
+        "post",
+        lambda c: f"/api/v1/schemas/{_catalog(c)['customer'].name}/indexes/",
+        _only_admin(201),
+        data=lambda c: {"fields": ["email"]},
+    ),
+    Route(
+        "schema-register-external",
+        "post",
+        lambda c: "/api/v1/schemas/register-external/",
+        _only_admin(201),
+        data=lambda c: {"table_name": _catalog(c)["external_table"], "primary_key": ["id"]},
+    ),
+    Route(
+        "schema-ddl-import",
+        "post",
+        lambda c: "/api/v1/schemas/ddl-import/",
+        _only_admin(200),
+        data=lambda c: {"ddl": "CREATE TABLE shop (id int PRIMARY KEY);"},
+    ),
+    Route(
+        "schema-ddl-import-confirm",
+        "post",
+        lambda c: "/api/v1/schemas/ddl-import/confirm/",
+        _only_admin(201),
+        data=lambda c: {
+            "schemas": [{"name": "shop", "fields": [{"name": "id", "type": "integer", "primary_key": True}]}]
+        },
+    ),
+    Route("field-list", "get", lambda c: "/api/v1/fields/", _all(200)),
+    Route(
+        "field-list",
+        "post",
+        lambda c: "/api/v1/fields/",
+        _only_admin(201),
+        data=lambda c: {"schema": _catalog(c)["customer"].name, "name": "city", "type": "text"},
+    ),
+    Route("field-detail", "get", lambda c: f"/api/v1/fields/{_catalog(c)['email'].pk}/", _all(200)),
+    Route(
+        "field-detail",
+        "patch",
+        lambda c: f"/api/v1/fields/{_catalog(c)['email'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"label": "E-mail"},
+    ),
+    Route("field-detail", "delete", lambda c: f"/api/v1/fields/{_catalog(c)['email'].pk}/", _only_admin(204)),
+    Route("link-list", "get", lambda c: "/api/v1/links/", _all(200)),
+    Route(
+        "link-list",
+        "post",
+        lambda c: "/api/v1/links/",
+        _only_admin(201),
+        data=lambda c: {
+            "source": "purchase",
+            "target": _catalog(c)["customer"].name,
+            "name": "buyer",
+            "reverse_name": "buys",
+            "cardinality": "many_to_one",
+            "keys": [["customer_id", "id"]],
+        },
+    ),
+    Route("link-detail", "get", lambda c: f"/api/v1/links/{_catalog(c)['link'].pk}/", _all(200)),
+    Route(
+        "link-detail",
+        "patch",
+        lambda c: f"/api/v1/links/{_catalog(c)['link'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"label": "bought by"},
+    ),
+    Route("link-detail", "delete", lambda c: f"/api/v1/links/{_catalog(c)['link'].pk}/", _only_admin(204)),
+    Route("targeting-dimension-list", "get", lambda c: "/api/v1/targeting-dimensions/", _all(200)),
+    Route(
+        "targeting-dimension-list",
+        "post",
+        lambda c: "/api/v1/targeting-dimensions/",
+        _only_admin(201),
+        data=lambda c: {"schema": _catalog(c)["purchase"].name, "identity_field": "id"},
+    ),
+    Route(
+        "targeting-dimension-detail",
+        "get",
+        lambda c: f"/api/v1/targeting-dimensions/{_catalog(c)['dimension'].pk}/",
+        _all(200),
+    ),
+    Route(
+        "targeting-dimension-detail",
+        "patch",
+        lambda c: f"/api/v1/targeting-dimensions/{_catalog(c)['dimension'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"label": "Customers"},
+    ),
+    Route(
+        "targeting-dimension-detail",
+        "delete",
+        lambda c: f"/api/v1/targeting-dimensions/{_catalog(c)['dimension'].pk}/",
+        _only_admin(204),
     ),
     # Public documents and probes.
     Route("schema", "get", lambda c: "/api/schema/", _all(200, anon=200)),
