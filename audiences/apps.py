@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class AudiencesConfig(AppConfig):
     name = "audiences"
     verbose_name = _("Data model and audiences")
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from audiences.query.sqlite_functions import on_connection_created
+
+        # SQLite gets the functions the expression library needs and SQLite lacks (see that module).
+        connection_created.connect(on_connection_created, dispatch_uid="audiences.query.sqlite_functions")

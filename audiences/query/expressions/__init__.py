@@ -1,0 +1,1 @@
+"""The expression language: grammar, syntax tree, resolving and type checking, SQL building."""
