@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "TESTING"}}
+    cleared = {"DATABASE_URL", "SECRET_KEY", "DEBUG", "TESTING"}
+    base = {k: v for k, v in os.environ.items() if k not in cleared}
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -59,10 +59,13 @@ def test_a_rolled_back_transaction_enqueues_nothing(django_capture_on_commit_cal
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_cluster_runs_an_enqueued_job():
+def test_a_real_cluster_runs_an_enqueued_job(monkeypatch):
     from django_q.brokers import get_broker
     from django_q.cluster import Cluster
+    from django_q.conf import Conf
     from django_q.tasks import async_task, result
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # tests default to in-process jobs; this one needs workers
 
     # given: a job queued on the ORM broker, not run in-process
     task_id = async_task("math.floor", 7.5, sync=False)
