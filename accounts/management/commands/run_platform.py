@@ -1,0 +1,53 @@
+"""Run the web server and a django-q2 cluster together in the foreground; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the platform (runserver) and run its job cluster (qcluster) until interrupted."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host: str, port: int, **options):
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        processes = {
+            "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"]),  # noqa: S603
+            "jobs": subprocess.Popen([*manage, "qcluster"]),  # noqa: S603
+        }
+        self.stdout.write(
+            self.style.SUCCESS(f"serving http://{host}:{port}/admin/ with a job cluster; Ctrl-C stops")
+        )
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in processes.values()):
+                time.sleep(0.3)
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+            for name, process in processes.items():
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.stderr.write(f"{name} did not stop in time; killing it")
+                    process.kill()
+        failed = [n for n, p in processes.items() if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM)]
+        if failed and not stopping:
+            raise SystemExit(f"stopped because {', '.join(failed)} exited")

@@ -1,0 +1,88 @@
+"""`make demo`'s steps on a fresh database: set-up twice (idempotent), then web server + cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback only)
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_demo_setup_is_idempotent_and_the_platform_serves(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TESTING"}},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DEBUG": "true",
+        "DEMO_ADMIN_PASSWORD": "demo-pass-123",
+    }
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+
+    manage("migrate", "--noinput")
+    manage("createcachetable")
+    first = manage("demo_setup", "--customers", "200")
+    second = manage("demo_setup", "--customers", "200")
+    assert "administrator: admin / password: (from DEMO_ADMIN_PASSWORD)" in first.stdout
+    assert "exists" in second.stdout
+
+    port = _free_port()
+    platform = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "run_platform", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, body = _get(f"{base}/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        health = json.loads(body)
+        assert health["checks"]["database"]["ok"] and health["checks"]["broker"]["ok"]
+        assert _get(f"{base}/admin/login/")[0] == 200
+        assert _get(f"{base}/api/schema/")[0] == 200
+        # the job cluster runs beside the web server
+        assert platform.poll() is None
+    finally:
+        platform.send_signal(signal.SIGINT)
+        output, _ = platform.communicate(timeout=60)
+    assert platform.returncode == 0, output
+    assert "Q Cluster" in output and "stopped" in output
