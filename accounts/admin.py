@@ -53,6 +53,8 @@ def _restrict_third_party_admins() -> None:
     from django_q import models as q_models
 
     for model in (q_models.Schedule, q_models.Success, q_models.Failure, q_models.OrmQ):
+        if model not in admin.site._registry:  # the queue page exists only with the ORM broker
+            continue
         original = type(admin.site._registry[model])
         admin.site.unregister(model)
         admin.site.register(
