@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.health import healthz
 
-admin.site.site_header = "Orchestrated Campaigns"
-admin.site.site_title = "Orchestrated Campaigns"
-admin.site.index_title = "Campaigns, audiences and channels"
+admin.site.site_header = _("Orchestrated Campaigns")
+admin.site.site_title = _("Orchestrated Campaigns")
+admin.site.index_title = _("Campaigns, audiences and channels")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
