@@ -43,6 +43,10 @@ ADMIN_ACCESS: dict[str, AdminAccess] = {
     "django_q.ormq": AdminAccess(ONLY_ADMIN, NOBODY, NOBODY, ONLY_ADMIN),
     # A Manager reads every campaign but changes only those owned or shared (not this one).
     "campaigns.campaign": AdminAccess(EVERYONE, frozenset({ADMIN, MANAGER}), ONLY_ADMIN, ONLY_ADMIN),
+    # The data-model catalog: everyone reads it, only Administrators change it.
+    "audiences.schema": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "audiences.link": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "audiences.targetingdimension": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
 }
 
 
@@ -116,6 +120,9 @@ ADMIN_OBJECTS: dict[str, Callable] = {
     "django_q.failure": _make_failure,
     "django_q.ormq": _make_ormq,
     "campaigns.campaign": _make_campaign,
+    "audiences.schema": lambda ctx: _catalog(ctx)["lonely"],
+    "audiences.link": lambda ctx: _catalog(ctx)["link"],
+    "audiences.targetingdimension": lambda ctx: _catalog(ctx)["dimension"],
 }
 
 
@@ -372,6 +379,8 @@ ADMIN_SITE_ROUTES: dict[str, dict[str, int]] = {
     "admin:password_change_done": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
     "admin:jsi18n": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
     "admin:login": {ANON: 200, ADMIN: 302, APPROVER: 302, MANAGER: 302, VIEWER: 302},
+    "admin:audiences_schema_diagram": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+    "admin:audiences_schema_ddl_import": {ANON: 302, ADMIN: 200, APPROVER: 403, MANAGER: 403, VIEWER: 403},
 }
 
 # URL names the matrix deliberately does not call, with the reason.
