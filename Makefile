@@ -37,9 +37,10 @@ serve: setup
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+## Refresh the translation catalogs and compile them (commit both .po and .mo).
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hant -l en --ignore '.venv/*' --ignore 'var/*'
-	$(PY) manage.py compilemessages --ignore '.venv/*'
+	DEBUG=true $(PY) manage.py makemessages -l zh_Hant -l en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
+	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
 
 bench: $(STAMP)
 	@echo "see bench/README.md for each benchmark's command"
