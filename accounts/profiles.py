@@ -58,6 +58,8 @@ class Rule:
 READ = ("view",)
 # The platform's own apps. Non-administrators reach nothing outside them (sessions, logs, tokens...).
 PRODUCT = ("campaigns.*", "audiences.*", "oc_channels.*")
+# Groups are read by everyone (to share with a team), changed by Administrators only.
+SHARED_READ = ("auth.group",)
 CAMPAIGN = ("campaigns.campaign",)
 # Rules are read top-down; the first that matches a (profile, model, action) decides.
 POLICY: tuple[Rule, ...] = (
@@ -65,7 +67,7 @@ POLICY: tuple[Rule, ...] = (
     # Approver: sees everything, reviews and publishes campaigns, sees personal-data previews.
     Rule(ProductProfile.APPROVER, ("accounts.user",), ("preview_personal_data",), Scope.ALL),
     Rule(ProductProfile.APPROVER, CAMPAIGN, ("view", "approve", "publish", "confirm_send"), Scope.ALL),
-    Rule(ProductProfile.APPROVER, PRODUCT, READ, Scope.ALL),
+    Rule(ProductProfile.APPROVER, (*PRODUCT, *SHARED_READ), READ, Scope.ALL),
     # Manager: creates campaigns; edits, test-runs and shares only those they own or were given.
     Rule(ProductProfile.MANAGER, CAMPAIGN, ("view", "add"), Scope.ALL),
     Rule(
@@ -74,9 +76,9 @@ POLICY: tuple[Rule, ...] = (
         ("change", "delete", "test_run", "request_approval", "share"),
         Scope.OBJECT,
     ),
-    Rule(ProductProfile.MANAGER, PRODUCT, READ, Scope.ALL),
+    Rule(ProductProfile.MANAGER, (*PRODUCT, *SHARED_READ), READ, Scope.ALL),
     # Viewer: reads, reports included; no personal-data previews.
-    Rule(ProductProfile.VIEWER, PRODUCT, READ, Scope.ALL),
+    Rule(ProductProfile.VIEWER, (*PRODUCT, *SHARED_READ), READ, Scope.ALL),
 )
 
 

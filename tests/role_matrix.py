@@ -35,7 +35,7 @@ class AdminAccess:
 
 ADMIN_ACCESS: dict[str, AdminAccess] = {
     "accounts.user": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
-    "auth.group": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "auth.group": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
     "authtoken.tokenproxy": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
     "django_q.schedule": AdminAccess(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
     "django_q.success": AdminAccess(ONLY_ADMIN, NOBODY, NOBODY, ONLY_ADMIN),
