@@ -97,7 +97,7 @@ def test_admin_app_index(role, make_user):
         visible = {
             ANON: False,
             "Administrator": True,
-        }.get(role, app_label == "campaigns")
+        }.get(role, app_label in ("campaigns", "auth"))
         assert response.status_code == (302 if role == ANON else 200 if visible else 404), app_label
 
 
