@@ -194,7 +194,8 @@ class Case:
     """One function test: an expression, a Python oracle, and how to evaluate and compare it.
 
     kind: "row" (oracle(row) per row), "group" (oracle(rows of a group) per grp), "table" (oracle(all rows)
-    -> {id: value}), "check" (oracle(value) -> bool per row, for random values). ``now`` oracles take the
+    -> {id: value}), "check" (oracle(value) -> bool per row, for random values), "values" (oracle(all values)
+    -> bool, for row numbers in no particular order). ``now`` oracles take the
     current UTC time as a second argument and pass if they match with the time before or after the query.
     """
 
@@ -220,15 +221,20 @@ def run_case(case: Case) -> None:
         actual = evaluate_groups(case.expression)
         groups = sorted({row["grp"] for row in ROWS})
         expected = {grp: case.oracle([r for r in ROWS if r["grp"] == grp]) for grp in groups}
-        mismatches = {
-            k: (expected[k], actual.get(k))
-            for k in expected
-            if not same(expected[k], actual.get(k), case.tolerance)
-        }
+        mismatches = {}
+        for grp, wanted in expected.items():
+            ok = (
+                wanted(actual.get(grp)) if callable(wanted) else same(wanted, actual.get(grp), case.tolerance)
+            )
+            if not ok:
+                mismatches[grp] = (wanted, actual.get(grp))
         assert not mismatches, f"{case.expression}: expected vs actual by group {mismatches}"
         return
     actual = evaluate_rows(case.expression)
     after = dt.datetime.now(dt.UTC)
+    if case.kind == "values":
+        assert case.oracle(list(actual.values())), f"{case.expression}: values {actual}"
+        return
     if case.kind == "check":
         bad = {k: v for k, v in actual.items() if not case.oracle(v)}
         assert not bad, f"{case.expression}: values failing the check {bad}"

@@ -32,16 +32,19 @@ class Builder:
             value_type, value = self.variables[node.name]
             return bound(value, value_type)
         if isinstance(node, ast.Unary):
-            operand = self.build(node.operand)
+            operand = self._typed_null(node.operand, self.analysis.type_of(node))
             return sa.not_(operand) if node.op == "not" else -operand
         if isinstance(node, ast.Binary):
             return self._binary(node)
         return self._call(node)
 
     def _binary(self, node: ast.Binary):
-        left, right = self.build(node.left), self.build(node.right)
         left_type, right_type = self.analysis.type_of(node.left), self.analysis.type_of(node.right)
         result = self.analysis.type_of(node)
+        if node.op in COMPARE:
+            left, right = self.build(node.left), self.build(node.right)
+        else:
+            left, right = self._typed_null(node.left, result), self._typed_null(node.right, result)
         if node.op == "and":
             return sa.and_(left, right)
         if node.op == "or":
@@ -55,21 +58,40 @@ class Builder:
             return left.op("||", return_type=sa.String())(right)
         return arithmetic(node.op, left, right, result, self.dialect)
 
+    def _typed_null(self, node: ast.Node, value_type: Type):
+        """Build ``node``; a bare null gets the SQL type the operator needs (PostgreSQL asks for one)."""
+        compiled = self.build(node)
+        if self.analysis.type_of(node) == Type.NULL and value_type not in (Type.NULL, Type.ANY):
+            return sa.cast(compiled, sql_type(value_type))
+        return compiled
+
     def _call(self, node: ast.Call):
         spec = self.analysis.specs[id(node)]
         args = []
         for index, arg_node in enumerate(node.args):
             compiled = self.build(arg_node)
             if self.analysis.type_of(arg_node) == Type.NULL:
-                members = sorted(spec.arg_for(index).types.members)
-                if len(members) == 1 and members[0] != Type.ANY:
-                    compiled = sa.cast(compiled, sql_type(members[0]))
+                # A typed NULL, so PostgreSQL can pick among a function's overloads.
+                members = spec.arg_for(index).types.members
+                chosen = next((t for t in NULL_CAST_PREFERENCE if t in members), None)
+                if chosen is not None:
+                    compiled = sa.cast(compiled, sql_type(chosen))
             args.append(compiled)
         context = BuildContext(
             self.dialect, tuple(self.analysis.type_of(arg) for arg in node.args), self.analysis.type_of(node)
         )
         return spec.build(context, *args)
 
+
+NULL_CAST_PREFERENCE = (
+    Type.STRING,
+    Type.DATETIME,
+    Type.DATE,
+    Type.DECIMAL,
+    Type.FLOAT,
+    Type.INTEGER,
+    Type.BOOLEAN,
+)
 
 COMPARE = {
     "=": lambda a, b: a == b,

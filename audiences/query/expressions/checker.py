@@ -46,12 +46,29 @@ class Checker:
 
     def run(self, node: ast.Node) -> Analysis:
         result = self.check(node, in_aggregate=False)
+        if self.analysis.aggregate:
+            bare = next(self._fields_outside_aggregates(node), None)
+            if bare is not None:
+                raise ExpressionError(
+                    _("a field cannot be used outside an aggregate when the expression aggregates rows"),
+                    bare.position,
+                    (_("an aggregate such as Sum(@x)"),),
+                )
         if result in CLAUSE_TYPES:
             raise ExpressionError(
                 _("%(what)s can only be used as an argument of another function") % {"what": result.label},
                 node.position,
             )
         return self.analysis
+
+    def _fields_outside_aggregates(self, node: ast.Node):
+        spec = self.analysis.specs.get(id(node))
+        if spec is not None and spec.aggregate:
+            return
+        if isinstance(node, ast.FieldRef):
+            yield node
+        for child in _children(node):
+            yield from self._fields_outside_aggregates(child)
 
     def check(self, node: ast.Node, *, in_aggregate: bool) -> Type:
         if isinstance(node, ast.Literal):
@@ -124,6 +141,11 @@ class Checker:
             return Type.BOOLEAN
         shared = common_type(left, right)
         if node.op in COMPARISON:
+            if node.op not in ("=", "!=") and Type.NULL in (left, right):
+                raise ExpressionError(
+                    _("null can only be compared with = or != (meaning is empty / is not empty)"),
+                    node.position,
+                )
             if shared is None:
                 raise ExpressionError(
                     _("cannot compare %(left)s with %(right)s") % {"left": left.label, "right": right.label},
@@ -133,6 +155,9 @@ class Checker:
             return Type.BOOLEAN
         if node.op == "+" and shared == Type.STRING:
             return Type.STRING
+        if node.op == "+" and Type.STRING in (left, right):
+            other, other_type = (node.right, right) if left == Type.STRING else (node.left, left)
+            self._expect(other, False, _("a string"), other_type)
         for side, side_type in ((node.left, left), (node.right, right)):
             ok = is_numeric(side_type) or side_type in (Type.NULL, Type.ANY)
             expected = _("a number") if node.op != "+" else _("a number or a string")
@@ -206,6 +231,16 @@ class Checker:
         result = self.check(arg_node, in_aggregate=False)
         self.analysis.aggregate = saved
         return result
+
+
+def _children(node: ast.Node) -> tuple[ast.Node, ...]:
+    if isinstance(node, ast.Unary):
+        return (node.operand,)
+    if isinstance(node, ast.Binary):
+        return (node.left, node.right)
+    if isinstance(node, ast.Call):
+        return node.args
+    return ()
 
 
 def _arity(spec: registry.FunctionSpec) -> str:

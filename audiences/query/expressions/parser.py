@@ -122,6 +122,9 @@ class _Builder(Transformer):
         position = Position(op.line, op.column, left.position.offset, right.position.end_offset)
         return ast.Binary("!=" if text == "<>" else text, left, right, position=position)
 
+    def paren(self, _lpar: Token, inner: ast.Node, _rpar: Token) -> ast.Node:
+        return inner
+
     def call(self, name: Token, _lpar: Token, *rest) -> ast.Call:
         args = tuple(item for item in rest if isinstance(item, ast.Node))
         end = rest[-1].end_pos

@@ -19,6 +19,7 @@ def _numeric_result(typing):
     "Avg",
     args=[Arg("value", NUMBER)],
     returns=_numeric_result,
+    returns_doc="float for floats, else decimal",
     description=_("Average of the non-null values."),
     example="Avg(@amount)",
     **AGG,

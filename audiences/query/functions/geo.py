@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from django.utils.translation import gettext_lazy as _
 
-from audiences.query.functions import sqlparts as sql
 from audiences.query.functions.registry import Arg, Family, function
 from audiences.query.types import NUMBER, Type
 
@@ -35,6 +34,6 @@ def distance(ctx, lon_a, lat_a, lon_b, lat_b):
     half_dlat = (lat2 - lat1) * 0.5
     half_dlon = (f.radians(sa.cast(lon_b, sa.Float())) - f.radians(sa.cast(lon_a, sa.Float()))) * 0.5
     h = f.power(f.sin(half_dlat), 2) + f.cos(lat1) * f.cos(lat2) * f.power(f.sin(half_dlon), 2)
-    # Rounding can push h a hair above 1, where asin() fails on PostgreSQL: clamp it.
-    clamped = sql.least(ctx, h, sa.literal(1.0))
+    # Rounding can push h a hair above 1, where asin() fails on PostgreSQL: clamp it (null stays null).
+    clamped = sa.case((h > 1, sa.literal(1.0)), else_=h)
     return sa.literal(2 * EARTH_RADIUS_KM) * f.asin(f.sqrt(clamped))

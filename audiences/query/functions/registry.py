@@ -95,7 +95,7 @@ class FunctionSpec:
     aggregate: bool = False
     window: bool = False
     over: bool = False  # _Over_: its first argument is an aggregate turned into a window function
-    notes: Any = ""
+    returns_doc: str = ""  # how a computed result type is chosen, for the docs
 
     @property
     def key(self) -> str:

@@ -352,6 +352,7 @@ def _to_string_type(typing):
     "ToString",
     args=[Arg("number", TEXTABLE), Arg("decimals", INTEGER, optional=True)],
     returns=_to_string_type,
+    returns_doc="string",
     description=_("A number as text, with a number of decimals (required for non-integers)."),
     example="ToString(@amount, 2)",
     **STR,
@@ -361,7 +362,7 @@ def to_string(ctx, value, decimals=None):
         return sa.cast(value, sa.String())
     if ctx.postgresql:
         return sa.cast(sa.func.round(sa.cast(value, sa.Numeric()), sql.int4(decimals)), sa.String())
-    return sa.func.printf("%.*f", decimals, value)
+    return sa.case((value.is_not(None), sa.func.printf("%.*f", decimals, value)))
 
 
 def _virtual_link(ctx, key, first, second):
