@@ -7,6 +7,7 @@ transaction, keeping the catalog rows and the physical tables consistent.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.db import connections
@@ -17,7 +18,12 @@ from sqlalchemy.sql import ClauseElement
 
 def dialect(using: str = "default") -> Dialect:
     """The SQLAlchemy dialect of a Django database connection."""
-    vendor = connections[using].vendor
+    return dialect_for(connections[using].vendor)
+
+
+@cache
+def dialect_for(vendor: str) -> Dialect:
+    """The SQLAlchemy dialect for a Django vendor name, printing ``%s`` placeholders."""
     if vendor == "postgresql":
         return postgresql.psycopg.dialect(paramstyle="format")
     if vendor == "sqlite":
@@ -27,7 +33,8 @@ def dialect(using: str = "default") -> Dialect:
 
 def compile_statement(statement: ClauseElement, using: str = "default") -> tuple[str, list[Any]]:
     """SQL text and positional parameters of ``statement`` for the connection's dialect."""
-    compiled = statement.compile(dialect=dialect(using))
+    # render_postcompile expands IN lists into one bound placeholder per value.
+    compiled = statement.compile(dialect=dialect(using), compile_kwargs={"render_postcompile": True})
     positions = getattr(compiled, "positiontup", None) or []
     return str(compiled), [compiled.params[name] for name in positions]
 

@@ -1,7 +1,7 @@
 """The query engine: expressions and their function library, compiled to SQL with SQLAlchemy Core.
 
 Start with ``compile_expression`` (text -> SQLAlchemy expression for a database) and
-``dialects.compile_for`` (SQLAlchemy statement -> SQL text and parameters for Django's cursor).
+``audiences.catalog.database.compile_statement`` (statement -> SQL text and parameters for Django's cursor).
 See README.md beside this file.
 """
 

@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from django.db import connection
 
+from audiences.catalog.database import compile_statement, fetch_all
 from audiences.query import TableResolver, compile_expression
-from audiences.query.dialects import compile_for, fetch_all
 from audiences.query.types import python_value
 
 metadata = sa.MetaData()
@@ -157,13 +157,13 @@ ROWS: list[dict[str, Any]] = [
 def create_sample_table() -> None:
     """Create and fill the table in the test database (inside the test's transaction)."""
     with connection.cursor() as cursor:
-        sql, params = compile_for(connection, sa.schema.CreateTable(SAMPLE))
+        sql, params = compile_statement(sa.schema.CreateTable(SAMPLE), connection.alias)
         cursor.execute(sql, params)
         for row in ROWS:
             values = dict(row)
             if connection.vendor == "sqlite" and values["seen_at"] is not None:
                 values["seen_at"] = values["seen_at"].replace(tzinfo=None)  # Django stores naive UTC text
-            sql, params = compile_for(connection, sa.insert(SAMPLE).values(**values))
+            sql, params = compile_statement(sa.insert(SAMPLE).values(**values), connection.alias)
             cursor.execute(sql, params)
 
 
@@ -179,14 +179,16 @@ def evaluate_rows(text: str, variables=None) -> dict[int, Any]:
     """The expression's value for each row, keyed by id."""
     compiled = compile_on_connection(text, variables)
     statement = sa.select(SAMPLE.c.id, compiled.clause).order_by(SAMPLE.c.id)
-    return {row_id: python_value(raw, compiled.type) for row_id, raw in fetch_all(connection, statement)}
+    return {
+        row_id: python_value(raw, compiled.type) for row_id, raw in fetch_all(statement, connection.alias)
+    }
 
 
 def evaluate_groups(text: str) -> dict[str, Any]:
     """The (aggregate) expression's value for each group, keyed by grp."""
     compiled = compile_on_connection(text)
     statement = sa.select(SAMPLE.c.grp, compiled.clause).group_by(SAMPLE.c.grp).order_by(SAMPLE.c.grp)
-    return {grp: python_value(raw, compiled.type) for grp, raw in fetch_all(connection, statement)}
+    return {grp: python_value(raw, compiled.type) for grp, raw in fetch_all(statement, connection.alias)}
 
 
 @dataclass(frozen=True)

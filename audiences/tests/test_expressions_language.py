@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from django.db import connection
 
+from audiences.catalog.database import compile_statement
 from audiences.query import ExpressionError, Type, check_expression, compile_expression, parse
-from audiences.query.dialects import compile_for
 from audiences.query.expressions import ast
 from audiences.tests.expression_fixtures import (
     SAMPLE,
@@ -158,7 +158,7 @@ def test_boolean_expression_filters_rows_with_bound_values():
     )
     statement = sa.select(SAMPLE.c.id).where(compiled.clause).order_by(SAMPLE.c.id)
     # when
-    sql, params = compile_for(connection, statement)
+    sql, params = compile_statement(statement, connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]

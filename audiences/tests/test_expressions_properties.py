@@ -11,8 +11,8 @@ from django.db import DataError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audiences.catalog.database import compile_statement
 from audiences.query import ExpressionError, compile_expression
-from audiences.query.dialects import compile_for
 from audiences.query.functions import REGISTRY
 from audiences.tests.expression_fixtures import COLUMNS, SAMPLE, create_sample_table, resolver
 
@@ -73,7 +73,7 @@ def test_random_expressions_compile_to_a_select_with_bound_values_or_a_clear_err
     if compiled is None:
         return
     statement = sa.select(compiled.clause) if compiled.aggregate else sa.select(SAMPLE.c.id, compiled.clause)
-    sql, params = compile_for(connection, statement)
+    sql, params = compile_statement(statement, connection.alias)
     # then
     assert sql.lstrip().upper().startswith("SELECT")
     for value in values_in(text):
