@@ -74,8 +74,23 @@ def restrict(user, action: str, queryset: models.QuerySet[M]) -> models.QuerySet
     if scope is Scope.OBJECT:
         ids = granted_object_ids(user, action, queryset.model)
         if ids is not None:
-            return queryset.filter(pk__in=ids)
+            visible = visibility_q(user, action, queryset.model)
+            granted = models.Q(pk__in=ids)
+            return queryset.filter(granted | visible if visible is not None else granted)
     return queryset.none()
+
+
+def visibility_q(user, action: str, model: type[models.Model]) -> models.Q | None:
+    """Rows a model opens to every user with OBJECT scope besides granted ones (e.g. shared saved filters).
+
+    A model opts in by declaring ``visibility_filter(user, action) -> Q | None``; anything else than a
+    ``Q`` (or a model without the hook) opens nothing: fail closed.
+    """
+    hook = getattr(model, "visibility_filter", None)
+    if hook is None:
+        return None
+    found = hook(user, action)
+    return found if isinstance(found, models.Q) else None
 
 
 def can(user, action: str, obj: models.Model) -> bool:

@@ -61,12 +61,16 @@ PRODUCT = ("campaigns.*", "audiences.*", "oc_channels.*")
 # Groups are read by everyone (to share with a team), changed by Administrators only.
 SHARED_READ = ("auth.group",)
 CAMPAIGN = ("campaigns.campaign",)
+# Saved filters and audiences: private ones are seen by their owner, those they were shared with and
+# Administrators (OBJECT scope + the models' ``visibility_filter`` opening shared ones to every reader).
+SAVED = ("audiences.savedfilter", "audiences.audience")
 # Rules are read top-down; the first that matches a (profile, model, action) decides.
 POLICY: tuple[Rule, ...] = (
     Rule(ProductProfile.ADMINISTRATOR, ("*",), ("*",), Scope.ALL),
     # Approver: sees everything, reviews and publishes campaigns, sees personal-data previews.
     Rule(ProductProfile.APPROVER, ("accounts.user",), ("preview_personal_data",), Scope.ALL),
     Rule(ProductProfile.APPROVER, CAMPAIGN, ("view", "approve", "publish", "confirm_send"), Scope.ALL),
+    Rule(ProductProfile.APPROVER, SAVED, READ, Scope.OBJECT),
     Rule(ProductProfile.APPROVER, (*PRODUCT, *SHARED_READ), READ, Scope.ALL),
     # Manager: creates campaigns; edits, test-runs and shares only those they own or were given.
     Rule(ProductProfile.MANAGER, CAMPAIGN, ("view", "add"), Scope.ALL),
@@ -76,8 +80,11 @@ POLICY: tuple[Rule, ...] = (
         ("change", "delete", "test_run", "request_approval", "share"),
         Scope.OBJECT,
     ),
+    Rule(ProductProfile.MANAGER, SAVED, ("add",), Scope.ALL),
+    Rule(ProductProfile.MANAGER, SAVED, ("view", "change", "delete", "share"), Scope.OBJECT),
     Rule(ProductProfile.MANAGER, (*PRODUCT, *SHARED_READ), READ, Scope.ALL),
     # Viewer: reads, reports included; no personal-data previews.
+    Rule(ProductProfile.VIEWER, SAVED, READ, Scope.OBJECT),
     Rule(ProductProfile.VIEWER, (*PRODUCT, *SHARED_READ), READ, Scope.ALL),
 )
 

@@ -10,3 +10,12 @@ from audiences.catalog.models import (  # noqa: F401
     SchemaKind,
     TargetingDimension,
 )
+from audiences.saved.models import (  # noqa: F401
+    Audience,
+    AudienceGroupObjectPermission,
+    AudienceUserObjectPermission,
+    SavedFilter,
+    SavedFilterFavourite,
+    SavedFilterGroupObjectPermission,
+    SavedFilterUserObjectPermission,
+)
