@@ -13,3 +13,7 @@ class AudiencesConfig(AppConfig):
 
         # SQLite gets the functions the expression library needs and SQLite lacks (see that module).
         connection_created.connect(on_connection_created, dispatch_uid="audiences.query.sqlite_functions")
+
+        from audiences.saved.usage import register as register_saved_rule_usage
+
+        register_saved_rule_usage()  # fields and links used by saved filters and audiences stay
