@@ -19,3 +19,4 @@ from audiences.saved.models import (  # noqa: F401
     SavedFilterGroupObjectPermission,
     SavedFilterUserObjectPermission,
 )
+from audiences.ingestion.models import IngestionReject, IngestionRun  # noqa: F401

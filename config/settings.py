@@ -212,3 +212,7 @@ if not DEBUG and not TESTING:
 
 # --- Product settings ------------------------------------------------------------------------------
 OC_PREVIEW_ROWS_MAX = env.int("OC_PREVIEW_ROWS_MAX", default=100)
+# Ingestion: the largest file a load accepts, records per JSON batch call, rejected values kept per run.
+OC_INGEST_MAX_BYTES = env.int("OC_INGEST_MAX_BYTES", default=2 * 1024**3)
+OC_INGEST_JSON_MAX_RECORDS = env.int("OC_INGEST_JSON_MAX_RECORDS", default=10_000)
+OC_INGEST_MAX_STORED_REJECTS = env.int("OC_INGEST_MAX_STORED_REJECTS", default=10_000)
