@@ -289,13 +289,13 @@ def audience_create_from_upload(
     from audiences.query.compiler.catalog import value_type
     from audiences.query.rules.values import ValueProblem, convert
 
-    table = storage.members_create_empty(audience, keys)
+    table = storage.members_create_empty(audience, keys, suffix="_upload")
     batch, uploaded = [], 0
     try:
         for line, row in enumerate(reader, start=2):
             try:
                 batch.append({f.name: convert(_typed(row[f.name], f), value_type(f)) for f in keys})
-            except (ValueProblem, ValueError):
+            except (ValueProblem, ValueError, TypeError):
                 raise ValidationError(
                     {"file": _("Line %(line)s: a key is not valid.") % {"line": line}}
                 ) from None
@@ -309,13 +309,13 @@ def audience_create_from_upload(
         raise ValidationError({"file": _("The file is not UTF-8 CSV.")}) from None
     if batch:
         database.execute(sa.insert(table).values(batch))
+    # Known keys only, each once: one set-based statement from the staging table.
     dimension_table = schema_table(dimension.schema)
-    database.execute(
-        sa.delete(table).where(~sa.exists().where(*(dimension_table.c[n] == table.c[n] for n in names)))
+    known = sa.select(*(table.c[n].label(n) for n in names)).where(
+        sa.exists().where(*(dimension_table.c[n] == table.c[n] for n in names))
     )
-    audience.member_count = int(database.fetch_value(sa.select(sa.func.count()).select_from(table)) or 0)
-    audience.computed_at = timezone.now()
-    audience.save(update_fields=["member_count", "computed_at", "updated_at"])
+    _replace(audience, known)
+    storage.members_drop(audience, suffix="_upload")
     return audience, uploaded - audience.member_count
 
 

@@ -13,17 +13,18 @@ from audiences.catalog import database
 from audiences.catalog.physical import field_column
 
 
-def members_table(audience, keys) -> sa.Table:
+def members_table(audience, keys, suffix: str = "") -> sa.Table:
     """The members table of ``audience``: columns named and keyed by the key fields' names."""
     columns = [field_column(f, nullable=False) for f in keys]
     for column, f in zip(columns, keys, strict=True):
         column.name = f.name
         column.primary_key = False
-    return sa.Table(audience.members_table_name, sa.MetaData(), *columns)
+    return sa.Table(f"{audience.members_table_name}{suffix}", sa.MetaData(), *columns)
 
 
-def members_drop(audience) -> None:
-    database.execute(DropTable(sa.Table(audience.members_table_name, sa.MetaData()), if_exists=True))
+def members_drop(audience, suffix: str = "") -> None:
+    table = sa.Table(f"{audience.members_table_name}{suffix}", sa.MetaData())
+    database.execute(DropTable(table, if_exists=True))
 
 
 def members_index(table: sa.Table, keys) -> None:
@@ -43,9 +44,9 @@ def members_create_as(audience, keys, select: sa.Select) -> int:
     return int(database.fetch_value(sa.select(sa.func.count()).select_from(table)) or 0)
 
 
-def members_create_empty(audience, keys) -> sa.Table:
-    members_drop(audience)
-    table = members_table(audience, keys)
+def members_create_empty(audience, keys, suffix: str = "") -> sa.Table:
+    """An empty table of keys (the staging table of an upload, with ``suffix``)."""
+    members_drop(audience, suffix)
+    table = members_table(audience, keys, suffix)
     database.execute(CreateTable(table))
-    members_index(table, keys)
     return table

@@ -143,7 +143,13 @@ def test_documented_ninety_day_sum(shop):
     ],
 )
 def test_aggregates_match_python(shop, function, field, operator, value):
-    rule = {"type": "aggregate", "link": "purchases", "function": function, "operator": operator, "value": value}
+    rule = {
+        "type": "aggregate",
+        "link": "purchases",
+        "function": function,
+        "operator": operator,
+        "value": value,
+    }
     if field:
         rule["field"] = field
     rows: dict[int, list] = {c["id"]: [] for c in shop["data"]["customer"]}
@@ -225,8 +231,14 @@ def test_every_error_has_its_node_path(shop):
             {"type": "condition", "field": "age", "operator": "contains", "value": "x"},
             {"type": "condition", "field": "age", "operator": "equal", "value": "abc"},
             {"type": "exists", "link": "nowhere"},
-            {"type": "aggregate", "link": "store", "function": "sum", "field": "city", "operator": "greater",
-             "value": 1},
+            {
+                "type": "aggregate",
+                "link": "store",
+                "function": "sum",
+                "field": "city",
+                "operator": "greater",
+                "value": 1,
+            },
             {"type": "condition", "left": "@age +", "operator": "equal", "value": 1},
         ],
     }

@@ -42,7 +42,9 @@ def local_day(value) -> dt.date:
 
 
 def like(value: str, pattern: str, ci: bool) -> bool:
-    translated = "".join("*" if c == "%" else "?" if c == "_" else f"[{c}]" if c in "*?[" else c for c in pattern)
+    translated = "".join(
+        "*" if c == "%" else "?" if c == "_" else f"[{c}]" if c in "*?[" else c for c in pattern
+    )
     if ci:
         return fnmatch.fnmatchcase(value.lower(), translated.lower())
     return fnmatch.fnmatchcase(value, translated)
@@ -173,10 +175,16 @@ CASES = [
     ("birth_date", "between", ["1970-01-01", "1990-12-31"], False),
     ("birth_date", "is_empty", None, False),
     ("last_seen", "is_not_empty", None, False),
-    *[("last_seen", op, None, False) for op in ("today", "yesterday", "this_week", "this_month", "this_year")],
+    *[
+        ("last_seen", op, None, False)
+        for op in ("today", "yesterday", "this_week", "this_month", "this_year")
+    ],
     *[("last_seen", op, n, False) for op in ("last_n_days", "next_n_days") for n in (1, 7, 30)],
-    *[("last_seen", op, n, False) for op in ("last_n_weeks", "next_n_weeks", "last_n_months", "next_n_months")
-      for n in (1, 3)],
+    *[
+        ("last_seen", op, n, False)
+        for op in ("last_n_weeks", "next_n_weeks", "last_n_months", "next_n_months")
+        for n in (1, 3)
+    ],
     ("birth_date", "this_year", None, False),
     ("birth_date", "last_n_months", 12, False),
 ]
@@ -243,7 +251,9 @@ def test_expression_on_the_left_and_on_the_right(shop):
     # then
     assert ids_of(shop, left) == {c["id"] for c in data if c["age"] is not None and c["age"] * 2 > 100}
     assert ids_of(shop, right) == {
-        c["id"] for c in data if c["age"] is not None and c["score"] is not None and c["score"] < c["age"] / 10
+        c["id"]
+        for c in data
+        if c["age"] is not None and c["score"] is not None and c["score"] < c["age"] / 10
     }
 
 
