@@ -47,6 +47,8 @@ ADMIN_ACCESS: dict[str, AdminAccess] = {
     "audiences.schema": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
     "audiences.link": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
     "audiences.targetingdimension": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    # Ingestion runs: everyone reads them, Administrators start (add) and delete them, nobody edits one.
+    "audiences.ingestionrun": AdminAccess(EVERYONE, ONLY_ADMIN, NOBODY, ONLY_ADMIN),
 }
 
 
@@ -123,7 +125,21 @@ ADMIN_OBJECTS: dict[str, Callable] = {
     "audiences.schema": lambda ctx: _catalog(ctx)["lonely"],
     "audiences.link": lambda ctx: _catalog(ctx)["link"],
     "audiences.targetingdimension": lambda ctx: _catalog(ctx)["dimension"],
+    "audiences.ingestionrun": lambda ctx: _ingestion_run(ctx),
 }
+
+
+def _ingestion_run(ctx):
+    """A finished JSON run with one rejected value, loaded by the catalog's Administrator."""
+    if "ingestion_run" not in ctx:
+        from accounts.services import user_create
+        from audiences.ingestion.services import records_upsert
+
+        admin = user_create(username="ingestion-admin", profiles=["Administrator"])
+        ctx["ingestion_run"] = records_upsert(
+            actor=admin, schema=_catalog(ctx)["customer"], records=[{"id": "x"}], max_rejects=1
+        )
+    return ctx["ingestion_run"]
 
 
 @dataclass(frozen=True)
@@ -357,6 +373,32 @@ API_ROUTES: list[Route] = [
         "delete",
         lambda c: f"/api/v1/targeting-dimensions/{_catalog(c)['dimension'].pk}/",
         _only_admin(204),
+    ),
+    # Ingestion (audiences): everyone follows runs; Administrators start loads and upsert records.
+    Route("ingestion-run-list", "get", lambda c: "/api/v1/ingestion-runs/", _all(200)),
+    Route(
+        "ingestion-run-list",
+        "post",
+        lambda c: "/api/v1/ingestion-runs/",
+        _only_admin(400),  # allowed, then refused: a JSON body carries no file
+        data=lambda c: {"schema": _catalog(c)["customer"].name},
+        label="without a file",
+    ),
+    Route(
+        "ingestion-run-detail", "get", lambda c: f"/api/v1/ingestion-runs/{_ingestion_run(c).pk}/", _all(200)
+    ),
+    Route(
+        "ingestion-run-rejects",
+        "get",
+        lambda c: f"/api/v1/ingestion-runs/{_ingestion_run(c).pk}/rejects/",
+        _all(200),
+    ),
+    Route(
+        "schema-records-list",
+        "post",
+        lambda c: f"/api/v1/schemas/{_catalog(c)['customer'].name}/records/",
+        _only_admin(200),
+        data=lambda c: {"records": [{"id": 1, "email": "a@example.test"}]},
     ),
     # Public documents and probes.
     Route("schema", "get", lambda c: "/api/schema/", _all(200, anon=200)),

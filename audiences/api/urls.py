@@ -1,4 +1,7 @@
+from audiences.api.ingestion import IngestionRunViewSet, SchemaRecordsViewSet
 from audiences.api.views import FieldViewSet, LinkViewSet, SchemaViewSet, TargetingDimensionViewSet
+
+RECORDS_PREFIX = r"schemas/(?P<schema_name>[a-z_][a-z0-9_]*)/records"
 
 
 def register(router) -> None:
@@ -6,6 +9,8 @@ def register(router) -> None:
     router.register("fields", FieldViewSet, basename="field")
     router.register("links", LinkViewSet, basename="link")
     router.register("targeting-dimensions", TargetingDimensionViewSet, basename="targeting-dimension")
+    router.register("ingestion-runs", IngestionRunViewSet, basename="ingestion-run")
+    router.register(RECORDS_PREFIX, SchemaRecordsViewSet, basename="schema-records")
     register_rules(router)
 
 

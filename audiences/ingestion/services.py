@@ -29,7 +29,7 @@ from audiences.ingestion.models import (
     IngestionSource,
     IngestionStatus,
 )
-from audiences.ingestion.source import CHANGE_COLUMN, read_header
+from audiences.ingestion.source import CHANGE_COLUMN, read_header, read_header_from
 from audiences.ingestion.staging import Staging
 from jobs.queue import enqueue_on_commit
 
@@ -66,6 +66,18 @@ def ingestion_run_check_file(*, schema: Schema, path: Path, mapping: dict | None
     return loader.plan_for(schema, header.columns, _check_mapping(mapping))
 
 
+def ingestion_upload_check(*, schema: Schema, upload, mapping: dict | None) -> loader.LoadPlan:
+    """The same checks on an upload before it is stored (the admin form's ``clean`` calls it)."""
+    if upload is None:
+        raise ValidationError({"file": _("Upload a CSV file.")})
+    upload.seek(0)
+    try:
+        header = read_header_from(upload, upload.size, settings.OC_INGEST_MAX_BYTES)
+    finally:
+        upload.seek(0)
+    return loader.plan_for(schema, header.columns, _check_mapping(mapping))
+
+
 @transaction.atomic
 def ingestion_run_start(
     *,
@@ -79,17 +91,7 @@ def ingestion_run_start(
     """Store an uploaded CSV file under MEDIA_ROOT, create its run, and queue it once this commits."""
     require_loader(actor)
     mapping, max_rejects = _check_mapping(mapping), _check_max_rejects(max_rejects)
-    if upload is None:
-        raise ValidationError({"file": _("Upload a CSV file.")})
-    if upload.size > settings.OC_INGEST_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _(
-                    "The file has %(size)d bytes; the limit is %(limit)d (setting OC_INGEST_MAX_BYTES)."
-                )
-                % {"size": upload.size, "limit": settings.OC_INGEST_MAX_BYTES}
-            }
-        )
+    ingestion_upload_check(schema=schema, upload=upload, mapping=mapping)
     run = IngestionRun(
         schema=schema,
         source=IngestionSource.CSV,
@@ -100,13 +102,8 @@ def ingestion_run_start(
         file_size=upload.size,
         created_by=actor,
     )
+    run.full_clean(exclude=["file"])
     run.file.save(Path(run.file_name or "upload.csv").name, upload, save=False)
-    try:
-        ingestion_run_check_file(schema=schema, path=Path(run.file.path), mapping=mapping)
-        run.full_clean()
-    except ValidationError:
-        run.file.delete(save=False)
-        raise
     run.save()
     enqueue_on_commit(TASK, run.pk)
     return run

@@ -90,15 +90,18 @@ class CsvHeader:
 
 def read_header(path: Path, max_bytes: int) -> CsvHeader:
     """The header row, after the size, emptiness and encoding checks that need no parsing."""
-    size = path.stat().st_size
+    with path.open("rb") as raw:
+        return read_header_from(raw, path.stat().st_size, max_bytes)
+
+
+def read_header_from(raw, size: int, max_bytes: int) -> CsvHeader:
+    """``read_header`` on an open binary file (an upload not yet stored); reads at most 64 KB."""
     if size > max_bytes:
         raise file_error(
             _("The file has %(size)d bytes; the limit is %(limit)d (setting OC_INGEST_MAX_BYTES).")
             % {"size": size, "limit": max_bytes}
         )
-    with path.open("rb") as raw:
-        stream = CheckedStream(raw)
-        head = stream.read_chunk(64 * 1024)
+    head = CheckedStream(raw).read_chunk(64 * 1024)
     if not head.strip():
         raise file_error(_("The file is empty: it needs a header row naming the columns."))
     line_end = head.find(b"\n")
