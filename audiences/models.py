@@ -10,6 +10,7 @@ from audiences.catalog.models import (  # noqa: F401
     SchemaKind,
     TargetingDimension,
 )
+from audiences.ingestion.models import IngestionReject, IngestionRun  # noqa: F401
 from audiences.saved.models import (  # noqa: F401
     Audience,
     AudienceGroupObjectPermission,
@@ -19,4 +20,3 @@ from audiences.saved.models import (  # noqa: F401
     SavedFilterGroupObjectPermission,
     SavedFilterUserObjectPermission,
 )
-from audiences.ingestion.models import IngestionReject, IngestionRun  # noqa: F401

@@ -123,7 +123,9 @@ def test_json_records_all_or_nothing_answers_400_naming_each_record(model):
 
 
 def test_json_records_refuse_unknown_fields_and_too_many_records(model, settings):
-    answer = model.post("/api/v1/schemas/customer/records/", {"records": [{"id": 1, "shoe": 4}]}, format="json")
+    answer = model.post(
+        "/api/v1/schemas/customer/records/", {"records": [{"id": 1, "shoe": 4}]}, format="json"
+    )
     assert answer.status_code == 400 and "shoe" in answer.json()["errors"][0]["message"]
     settings.OC_INGEST_JSON_MAX_RECORDS = 2
     records = [{"id": i, "email": "a@x.test"} for i in range(3)]
@@ -148,7 +150,9 @@ def test_viewers_follow_runs_but_cannot_start_one(model, viewer, api_as):
     assert answer.status_code == 403
 
 
-def test_admin_upload_queues_a_run_and_shows_its_outcome(model, administrator, django_capture_on_commit_callbacks):
+def test_admin_upload_queues_a_run_and_shows_its_outcome(
+    model, administrator, django_capture_on_commit_callbacks
+):
     # given
     browser = Client()
     browser.force_login(administrator)
