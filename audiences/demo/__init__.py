@@ -1,0 +1,1 @@
+"""The retail demo model (``python manage.py demo_data``): generator and builder."""
