@@ -66,6 +66,8 @@ CAMPAIGN = ("campaigns.campaign",)
 SAVED = ("audiences.savedfilter", "audiences.audience")
 # Rules are read top-down; the first that matches a (profile, model, action) decides.
 POLICY: tuple[Rule, ...] = (
+    # Live campaign runs: Administrators only until the lifecycle issue adds publishing (campaign engine).
+    Rule(ProductProfile.ADMINISTRATOR, CAMPAIGN, ("run_live",), Scope.ALL),
     Rule(ProductProfile.ADMINISTRATOR, ("*",), ("*",), Scope.ALL),
     # Approver: sees everything, reviews and publishes campaigns, sees personal-data previews.
     Rule(ProductProfile.APPROVER, ("accounts.user",), ("preview_personal_data",), Scope.ALL),

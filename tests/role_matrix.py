@@ -434,3 +434,101 @@ NOT_PAGES = {
     "admin:auth_user_password_change": "covered by test_admin_password_change_of_another_user",
     "admin:None": "Django's redirect from an object URL to its change page",
 }
+
+
+# --- Campaign engine (issue 5): the graph document, runs, their commands and previews ----------------
+def _engine_campaign(ctx):
+    """The context's campaign (owned by a Manager) given a runnable graph on the catalog's dimension."""
+    if "engine_graph" not in ctx:
+        from campaigns.services.graph import campaign_graph_replace
+
+        _catalog(ctx)
+        document = {
+            "activities": [
+                {"key": "all", "type": "targeting.build_audience",
+                 "config": {"dimension": "customer", "activate_when_empty": True}},
+                {"key": "done", "type": "flow.end"},
+            ],
+            "transitions": [{"source": "all", "target": "done"}],
+        }
+        campaign = ctx["campaign"]
+        campaign_graph_replace(actor=campaign.owner, campaign=campaign, document=document, version=0)
+        ctx["engine_graph"] = document
+    return ctx["campaign"]
+
+
+def _engine_run(ctx):
+    """A finished test run of that campaign, started by its owner, its tasks executed in-process."""
+    if "engine_run" not in ctx:
+        from campaigns.engine.executor import task_execute
+        from campaigns.models import TaskStatus
+        from campaigns.services.runs import run_start
+
+        campaign = _engine_campaign(ctx)
+        run = run_start(actor=campaign.owner, campaign=campaign)
+        while run.tasks.filter(status=TaskStatus.QUEUED).exists():
+            task_execute(run.tasks.filter(status=TaskStatus.QUEUED).first().pk)
+        ctx["engine_run"] = run
+    return ctx["engine_run"]
+
+
+def _make_run(ctx):
+    ctx["campaign"] = _make_campaign(ctx)
+    return _engine_run(ctx)
+
+
+def _engine_graph_body(ctx):
+    from campaigns.models import Campaign
+
+    version = Campaign.objects.get(pk=_engine_campaign(ctx).pk).graph_version
+    return {**ctx["engine_graph"], "version": version}
+
+
+ADMIN_ACCESS["campaigns.run"] = AdminAccess(EVERYONE, NOBODY, NOBODY, NOBODY)
+ADMIN_OBJECTS["campaigns.run"] = _make_run
+
+
+def _campaign_url(ctx, suffix=""):
+    return f"/api/v1/campaigns/{_engine_campaign(ctx).pk}/{suffix}"
+
+
+def _run_url(ctx, suffix=""):
+    run = _engine_run(ctx)
+    return f"/api/v1/campaigns/{run.campaign_id}/runs/{run.pk}/{suffix}"
+
+
+API_ROUTES += [
+    Route("campaign-activity-types", "get", lambda c: "/api/v1/campaigns/activity-types/", _all(200)),
+    Route("campaign-graph", "get", lambda c: _campaign_url(c, "graph/"), _all(200)),
+    Route(
+        "campaign-graph",
+        "put",
+        lambda c: _campaign_url(c, "graph/"),
+        _only_admin(200),
+        data=lambda c: _engine_graph_body(c),
+    ),
+    Route("campaign-runs", "get", lambda c: _campaign_url(c, "runs/"), _all(200)),
+    Route(
+        "campaign-runs",
+        "post",
+        lambda c: _campaign_url(c, "runs/"),
+        _only_admin(201),
+        data=lambda c: {"kind": "test"},
+    ),
+    Route(
+        "campaign-runs",
+        "post",
+        lambda c: _campaign_url(c, "runs/"),
+        _only_admin(201),
+        data=lambda c: {"kind": "live"},
+        label="live",
+    ),
+    Route("campaign-run-detail", "get", lambda c: _run_url(c), _all(200)),
+    Route("campaign-run-command", "post", lambda c: _run_url(c, "restart/"), _only_admin(200)),
+    Route(
+        "campaign-run-preview",
+        "get",
+        lambda c: _run_url(c, f"results/{_engine_run(c).results.get().pk}/preview/"),
+        _all(200),
+    ),
+]

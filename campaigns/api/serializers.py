@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from rest_framework import serializers
 
 from accounts.services import SHAREABLE_ACTIONS
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Run, RunEvent, RunKind, Task, TransitionResult
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -11,8 +11,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "description", "owner", "status", "created_at", "updated_at"]
-        read_only_fields = ["id", "owner", "status", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "owner", "status", "graph_version", "created_at", "updated_at"]
+        read_only_fields = ["id", "owner", "status", "graph_version", "created_at", "updated_at"]
 
 
 class ShareSerializer(serializers.Serializer):
@@ -23,3 +23,111 @@ class ShareSerializer(serializers.Serializer):
     groups = serializers.SlugRelatedField(
         slug_field="name", queryset=Group.objects.all(), many=True, required=False
     )
+
+
+class ActivityDocumentSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=63)
+    type = serializers.CharField(max_length=100)
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    x = serializers.FloatField(required=False, default=0)
+    y = serializers.FloatField(required=False, default=0)
+    config = serializers.JSONField(required=False, default=dict)
+    enabled = serializers.BooleanField(required=False, default=True)
+    breakpoint = serializers.BooleanField(required=False, default=False)
+
+
+class TransitionDocumentSerializer(serializers.Serializer):
+    source = serializers.CharField(max_length=63)
+    output = serializers.CharField(max_length=63, required=False, default="out")
+    target = serializers.CharField(max_length=63)
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class GraphSerializer(serializers.Serializer):
+    """The whole graph; ``version`` must be the one read (a stale write gets 409)."""
+
+    version = serializers.IntegerField(min_value=0)
+    activities = ActivityDocumentSerializer(many=True)
+    transitions = TransitionDocumentSerializer(many=True)
+
+
+class RunStartSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RunKind.choices, default=RunKind.TEST)
+    variables = serializers.DictField(required=False, default=dict)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "activity_key",
+            "type",
+            "status",
+            "input_count",
+            "output_count",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "due_at",
+            "heartbeat_at",
+            "attempt",
+            "message",
+            "error",
+            "sql",
+        ]
+
+
+class TransitionResultSerializer(serializers.ModelSerializer):
+    dimension = serializers.CharField(source="dimension.schema.name", read_only=True, default=None)
+
+    class Meta:
+        model = TransitionResult
+        fields = [
+            "id",
+            "source_key",
+            "output",
+            "target_key",
+            "activated",
+            "row_count",
+            "dimension",
+            "key_columns",
+            "columns",
+            "table_name",
+        ]
+
+
+class RunEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RunEvent
+        fields = ["at", "level", "activity_key", "message"]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "campaign",
+            "kind",
+            "status",
+            "started_by",
+            "variables",
+            "graph_version",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "purged_at",
+        ]
+
+
+class RunDetailSerializer(RunSerializer):
+    tasks = TaskSerializer(many=True, read_only=True)
+    results = TransitionResultSerializer(many=True, read_only=True)
+    events = RunEventSerializer(many=True, read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "tasks", "results", "events"]

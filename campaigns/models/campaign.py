@@ -39,6 +39,11 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    graph_version = models.PositiveIntegerField(
+        _("graph version"),
+        default=0,
+        help_text=_("Incremented by every graph write; a write based on an older version is refused."),
+    )
 
     class Meta:
         verbose_name = _("campaign")
@@ -51,6 +56,7 @@ class Campaign(models.Model):
             ("publish_campaign", _("Can publish the campaign")),
             ("confirm_send_campaign", _("Can confirm a held send of the campaign")),
             ("share_campaign", _("Can share the campaign with users or groups")),
+            ("run_live_campaign", _("Can start a live run of the campaign")),
         ]
 
     def __str__(self) -> str:

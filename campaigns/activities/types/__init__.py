@@ -1,0 +1,17 @@
+"""Built-in activity types; importing this package registers each one (one module per type)."""
+
+from campaigns.activities.types import (  # noqa: F401
+    alert,
+    and_join,
+    build_audience,
+    change_dimension,
+    combine,
+    deduplication,
+    end,
+    fork,
+    read_audience,
+    save_audience,
+    split,
+    test,
+    wait,
+)

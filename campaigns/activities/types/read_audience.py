@@ -1,0 +1,52 @@
+"""Read audience: the members of a saved audience (static or rule-based) as a population."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.activities.base import ActivityType, Outcome
+from campaigns.activities.registry import register
+from campaigns.engine import rules
+from campaigns.engine.context import dimension_key_columns
+
+
+@dataclass
+class ReadAudienceConfig:
+    audience: str  # the audience's name
+
+
+@register
+class ReadAudience(ActivityType):
+    """Starts from an audience saved earlier (by a rule, an upload or a campaign)."""
+
+    key = "targeting.read_audience"
+    label = _("Read audience")
+    Config = ReadAudienceConfig
+    min_inputs = 0
+    max_inputs = 0
+
+    def _audience(self, config):
+        return rules.audience_get(config.audience)
+
+    def validate(self, config, node):
+        if self._audience(config) is None:
+            return [("audience", _("Unknown audience %(name)s.") % {"name": config.audience})]
+        return []
+
+    def output_dimension(self, config, node):
+        audience = self._audience(config)
+        return audience.dimension.schema.name if audience else None
+
+    def execute(self, ctx, inputs, config):
+        audience = self._audience(config)
+        keys = dimension_key_columns(audience.dimension)
+        ctx.emit(
+            "out",
+            rules.audience_members_select(audience),
+            dimension=audience.dimension,
+            key_columns=[k["name"] for k in keys],
+            columns=keys,
+        )
+        return Outcome()

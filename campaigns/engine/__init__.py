@@ -1,0 +1,1 @@
+"""The campaign engine: working tables, task execution, scheduling of ready activities, the reaper."""

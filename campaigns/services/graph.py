@@ -1,0 +1,148 @@
+"""Writes on a campaign's graph: the whole document at once (API, canvas) or one row (admin inlines).
+
+Every write checks ``change`` on the campaign, validates, bumps ``Campaign.graph_version`` and is
+refused while a run is in progress (a run reads the graph as it goes).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can
+from campaigns.activities import registry
+from campaigns.activities.config import ConfigError
+from campaigns.engine.validation import GraphError, graph_check
+from campaigns.exceptions import StaleGraph
+from campaigns.models import Activity, Campaign, Transition
+from campaigns.models.runs import ACTIVE_RUN_STATUSES
+
+ACTIVITY_FIELDS = ("key", "type", "label", "x", "y", "config", "enabled", "breakpoint")
+
+
+def graph_document(campaign: Campaign) -> dict:
+    """The graph as one JSON document (what the canvas edits)."""
+    activities = list(campaign.activities.order_by("id"))
+    keys = {a.pk: a.key for a in activities}
+    return {
+        "version": campaign.graph_version,
+        "activities": [{f: getattr(a, f) for f in ACTIVITY_FIELDS} for a in activities],
+        "transitions": [
+            {"source": keys[t.source_id], "output": t.output, "target": keys[t.target_id], "label": t.label}
+            for t in campaign.transitions.order_by("id")
+        ],
+    }
+
+
+def graph_errors_as_validation(errors: list[GraphError]) -> ValidationError:
+    messages: dict[str, list[str]] = {}
+    for e in errors:
+        messages.setdefault(e.path, []).append(e.message)
+    return ValidationError(messages)
+
+
+def _lock(actor, campaign: Campaign) -> Campaign:
+    if not can(actor, "change", campaign):
+        raise PermissionDenied(_("You may not edit this campaign."))
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.runs.filter(status__in=ACTIVE_RUN_STATUSES).exists():
+        raise ValidationError({"graph": _("A run is in progress; stop it before editing the graph.")})
+    return locked
+
+
+@transaction.atomic
+def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version: int | None) -> Campaign:
+    """Replace the whole graph; activities keep their ids by key, transitions by (source, output)."""
+    locked = _lock(actor, campaign)
+    if version is None or int(version) != locked.graph_version:
+        raise StaleGraph()
+    _parsed, errors = graph_check(document)
+    if errors:
+        raise graph_errors_as_validation(errors)
+    existing = {a.key: a for a in locked.activities.all()}
+    wanted = {item["key"]: item for item in document.get("activities") or []}
+    Transition.objects.filter(campaign=locked).delete()
+    locked.activities.exclude(key__in=list(wanted)).delete()
+    saved: dict[str, Activity] = {}
+    for key, item in wanted.items():
+        activity = existing.get(key) or Activity(campaign=locked, key=key)
+        for f in ACTIVITY_FIELDS[1:]:
+            if f in item:
+                setattr(activity, f, item[f])
+        activity.full_clean(exclude=["campaign"])
+        activity.save()
+        saved[key] = activity
+    for t in document.get("transitions") or []:
+        transition = Transition(
+            campaign=locked,
+            source=saved[t["source"]],
+            output=t.get("output") or "out",
+            target=saved[t["target"]],
+            label=t.get("label", ""),
+        )
+        transition.full_clean(exclude=["campaign", "source", "target"])
+        transition.save()
+    return _bump(locked)
+
+
+def campaign_graph_check(campaign: Campaign) -> list[GraphError]:
+    """Every problem of the stored graph (empty when it can run)."""
+    return graph_check(graph_document(campaign))[1]
+
+
+def activity_config_errors(type_key: str, config) -> list[tuple[str, str]]:
+    """Problems of one configuration on its own (the admin inline shows them on the field)."""
+    if registry.is_channel_placeholder(type_key):
+        return []
+    activity_type = registry.get(type_key)
+    if activity_type is None:
+        return [("type", _("Unknown activity type %(type)s.") % {"type": type_key})]
+    try:
+        activity_type.parse(config)
+    except ConfigError as exc:
+        return [("config", exc.message if not exc.path else f"{exc.path}: {exc.message}")]
+    return []
+
+
+@transaction.atomic
+def activity_save(*, actor, activity: Activity) -> Activity:
+    locked = _lock(actor, activity.campaign)
+    errors = activity_config_errors(activity.type, activity.config)
+    if errors:
+        raise ValidationError(dict((f, [m]) for f, m in errors))
+    activity.full_clean()
+    activity.save()
+    _bump(locked)
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, actor, activity: Activity) -> None:
+    locked = _lock(actor, activity.campaign)
+    activity.delete()
+    _bump(locked)
+
+
+@transaction.atomic
+def transition_save(*, actor, transition: Transition) -> Transition:
+    locked = _lock(actor, transition.campaign)
+    if transition.source.campaign_id != locked.pk or transition.target.campaign_id != locked.pk:
+        raise ValidationError({"source": _("Both activities must belong to the campaign.")})
+    transition.full_clean()
+    transition.save()
+    _bump(locked)
+    return transition
+
+
+@transaction.atomic
+def transition_delete(*, actor, transition: Transition) -> None:
+    locked = _lock(actor, transition.campaign)
+    transition.delete()
+    _bump(locked)
+
+
+def _bump(campaign: Campaign) -> Campaign:
+    campaign.graph_version += 1
+    campaign.save(update_fields=["graph_version", "updated_at"])
+    return campaign
