@@ -154,6 +154,12 @@ class ExecutionContext:
         self.produced[output] = Produced(name, count, dimension, key_columns, columns)
         return count
 
+    def adopt(self, output: str, name: str, *, dimension, key_columns: list[str], columns: list[dict]) -> int:
+        """Register a table the activity filled itself (Load file) as the working table of ``output``."""
+        count = worktables.finish(name, key_columns, log=self.log_sql)
+        self.produced[output] = Produced(name, count, dimension, key_columns, columns)
+        return count
+
     def activate_empty(self, output: str) -> None:
         """Activate ``output`` as a signal that carries no population (no working table)."""
         if output in self.wired:

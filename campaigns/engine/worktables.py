@@ -61,6 +61,11 @@ def create(name: str, select, key_columns: list[str], *, log=None) -> int:
     if log is not None:
         log(database.compile_statement(statement)[0])
     rowcount = database.execute(statement)
+    return finish(name, key_columns, rowcount=rowcount)
+
+
+def finish(name: str, key_columns: list[str], *, rowcount: int | None = None, log=None) -> int:
+    """Index a freshly filled working table on its key, analyse it; returns its row count."""
     if key_columns:
         table = sa.Table(name, sa.MetaData(), *(sa.Column(c) for c in key_columns))
         database.execute(CreateIndex(sa.Index(f"{name}_k", *(table.c[c] for c in key_columns))))

@@ -28,6 +28,25 @@ EXAMPLES: dict[str, tuple[dict, int]] = {
     "targeting.deduplication": ({"fields": ["email"], "complement": True}, 1),
     "targeting.change_dimension": ({"link": "customer", "dimension": "customers"}, "bookings"),
     "targeting.save_audience": ({"audience": "contract-saved"}, 1),
+    "targeting.enrichment": (
+        {
+            "fields": [{"name": "mail", "path": "email"}],
+            "aggregates": [{"name": "spent", "link": "purchases", "function": "sum", "field": "amount"}],
+        },
+        1,
+    ),
+    "targeting.incremental_query": ({"dimension": "customers", "rule": GOLD}, 0),
+    "targeting.load_file": (
+        {
+            "file": "people.csv",
+            "columns": [{"name": "email", "type": "string"}, {"name": "points", "type": "integer"}],
+        },
+        0,
+    ),
+    "targeting.reconciliation": (
+        {"dimension": "customers", "keys": [{"column": "email", "field": "email"}], "keep_unmatched": True},
+        "file",
+    ),
     "flow.fork": ({"branches": ["a", "b"]}, 1),
     "flow.and_join": ({}, 2),
     "flow.wait": ({"minutes": 0}, 1),
@@ -70,7 +89,10 @@ def _graph(key):
     raw, inputs = EXAMPLES[key]
     activities = [A("subject", key, **raw)]
     transitions = []
-    if inputs == "bookings":
+    if inputs == "file":
+        activities.append(A("src", "targeting.load_file", **EXAMPLES["targeting.load_file"][0]))
+        transitions.append(T("src", "subject"))
+    elif inputs == "bookings":
         activities.append(A("src", "targeting.build_audience", dimension="bookings"))
         transitions.append(T("src", "subject"))
     elif inputs:
@@ -88,8 +110,16 @@ def _graph(key):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
-def test_rerunning_a_task_is_idempotent(key, shop, drive, django_capture_on_commit_callbacks):
+def test_rerunning_a_task_is_idempotent(
+    key, shop, drive, django_capture_on_commit_callbacks, settings, tmp_path
+):
     # given a test run in which the type under test ran once
+    settings.OC_CAMPAIGN_FILES_DIR = tmp_path
+    lines = [f"{c['email'] or ''},{c['score']}" for c in shop.customers[:30]] + [
+        "nobody@example.test,1",
+        "bad,x",
+    ]
+    (tmp_path / "people.csv").write_text("email,points\n" + "\n".join(lines) + "\n")
     from accounts.services import user_create
     from audiences.saved.services import audience_create
 

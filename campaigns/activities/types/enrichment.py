@@ -1,0 +1,159 @@
+"""Enrichment: add columns to a population: fields through N-1 links, the first N related rows of a
+1-N link as numbered columns, aggregates over a 1-N link, or columns of another inbound population."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlalchemy as sa
+from django.utils.translation import gettext_lazy as _
+
+from audiences.catalog.selectors import schema_fields, schema_links, schema_table
+from campaigns.activities.base import ActivityType, Outcome
+from campaigns.activities.registry import register
+from campaigns.activities.sqlparts import SortField, sort_clauses
+from campaigns.engine.context import column_meta
+
+
+@dataclass
+class FieldColumn:
+    name: str  # the new column
+    path: str  # a field of the dimension, or through N-1 links: "customer.email"
+
+
+@dataclass
+class RelatedRows:
+    link: str  # a 1-N link of the dimension, e.g. "wishlist_items"
+    fields: list[str]
+    count: int = 1
+    order_by: list[SortField] = field(default_factory=list)
+    prefix: str = ""  # columns are <prefix><n>_<field>; default: the link name
+
+
+@dataclass
+class Aggregate:
+    name: str
+    link: str
+    function: Literal["count", "sum", "avg", "min", "max"]
+    field: str | None = None
+
+
+@dataclass
+class EnrichmentConfig:
+    fields: list[FieldColumn] = field(default_factory=list)
+    related: list[RelatedRows] = field(default_factory=list)
+    aggregates: list[Aggregate] = field(default_factory=list)
+    join_columns: list[str] = field(default_factory=list)  # from the second inbound population
+
+
+@register
+class Enrichment(ActivityType):
+    """Adds data for personalisation or later filters; the population itself is unchanged."""
+
+    key = "targeting.enrichment"
+    label = _("Enrichment")
+    Config = EnrichmentConfig
+    max_inputs = 2
+    needs_audience = True
+
+    def validate(self, config, node):
+        errors = []
+        names = [f.name for f in config.fields] + [a.name for a in config.aggregates]
+        if any(not n.isidentifier() or n != n.lower() for n in names) or len(set(names)) != len(names):
+            errors.append(("fields", _("New column names must be distinct lower-case identifiers.")))
+        if config.join_columns and len(node.inputs) != 2:
+            errors.append(("join_columns", _("Joining columns needs a second inbound population.")))
+        for i, r in enumerate(config.related):
+            if r.count < 1 or r.count > 20:
+                errors.append((f"related.{i}.count", _("Between 1 and 20 rows.")))
+        return errors
+
+    def execute(self, ctx, inputs, config):
+        inp = inputs[0]
+        t = inp.table
+        keys = inp.keys
+        dim_schema = inp.dimension.schema
+        from_ = t
+        columns = [t.c[c] for c in inp.column_names]
+        meta = list(inp.columns)
+        for n, f in enumerate(config.fields):
+            from_, col, fmeta = _follow(from_, t, inp, dim_schema, f.path, n)
+            columns.append(col.label(f.name))
+            meta.append(column_meta(f.name, fmeta.type, fmeta.is_personal))
+        for n, r in enumerate(config.related):
+            side = schema_links(dim_schema)[r.link]
+            child = schema_table(side.to_schema).alias(f"r{n}")
+            child_fields = schema_fields(side.to_schema)
+            fk = [child.c[b.name] for _a, b in side.keys]
+            order = sort_clauses(r.order_by, {c.key: c for c in child.c}) or [c for c in child.primary_key]
+            rn = sa.func.row_number().over(partition_by=fk, order_by=order).label("oc_rn")
+            ranked = sa.select(
+                *(c.label(f"k{i}") for i, c in enumerate(fk)), *(child.c[f] for f in r.fields), rn
+            )
+            ranked = ranked.where(
+                sa.tuple_(*fk).in_(sa.select(*keys)) if len(fk) > 1 else fk[0].in_(sa.select(*keys))
+            )
+            ranked = ranked.subquery(f"rk{n}")
+            prefix = r.prefix or r.link
+            pivot_cols = []
+            for i in range(1, r.count + 1):
+                for fname in r.fields:
+                    name = f"{prefix}{i}_{fname}"
+                    value = sa.func.max(sa.case((ranked.c.oc_rn == i, ranked.c[fname])))
+                    pivot_cols.append(value.label(name))
+                    fm = child_fields[fname]
+                    meta.append(column_meta(name, fm.type, fm.is_personal))
+            group = [ranked.c[f"k{i}"] for i in range(len(fk))]
+            pivot = (
+                sa.select(*group, *pivot_cols)
+                .where(ranked.c.oc_rn <= r.count)
+                .group_by(*group)
+                .subquery(f"p{n}")
+            )
+            from_ = from_.outerjoin(pivot, sa.and_(*(pivot.c[f"k{i}"] == k for i, k in enumerate(keys))))
+            columns += [pivot.c[c.name] for c in pivot_cols]
+        for n, a in enumerate(config.aggregates):
+            side = schema_links(dim_schema)[a.link]
+            child = schema_table(side.to_schema).alias(f"a{n}")
+            fk = [child.c[b.name] for _a, b in side.keys]
+            func = (
+                sa.func.count() if a.function == "count" else getattr(sa.func, a.function)(child.c[a.field])
+            )
+            agg = sa.select(*(c.label(f"k{i}") for i, c in enumerate(fk)), func.label("v")).group_by(*fk)
+            agg = agg.subquery(f"ag{n}")
+            from_ = from_.outerjoin(agg, sa.and_(*(agg.c[f"k{i}"] == k for i, k in enumerate(keys))))
+            value = sa.func.coalesce(agg.c.v, 0) if a.function == "count" else agg.c.v
+            columns.append(value.label(a.name))
+            ftype = "bigint" if a.function == "count" else schema_fields(side.to_schema)[a.field].type
+            meta.append(column_meta(a.name, "float" if a.function == "avg" else ftype))
+        if config.join_columns and len(inputs) > 1:
+            other = inputs[1]
+            o = other.table.alias("o")
+            from_ = from_.outerjoin(o, sa.and_(*(o.c[k] == t.c[k] for k in inp.key_columns)))
+            for c in config.join_columns:
+                columns.append(o.c[c].label(c))
+                meta.append(other.meta_of(c))
+        ctx.emit(
+            "out",
+            sa.select(*columns).select_from(from_),
+            dimension=inp.dimension,
+            key_columns=inp.key_columns,
+            columns=meta,
+        )
+        return Outcome()
+
+
+def _follow(from_, t, inp, schema, path: str, n: int):
+    """Join along N-1 links of ``path`` (``link.link.field``) from the dimension; returns the column."""
+    *links, name = path.split(".")
+    current = schema_table(schema).alias(f"f{n}_0")
+    from_ = from_.outerjoin(current, sa.and_(*(current.c[k] == t.c[k] for k in inp.key_columns)))
+    for depth, link in enumerate(links, start=1):
+        side = schema_links(schema)[link]
+        if side.multiplies_rows:
+            raise ValueError(f"{link} is a 1-N link; use related rows or aggregates")
+        nxt = schema_table(side.to_schema).alias(f"f{n}_{depth}")
+        from_ = from_.outerjoin(nxt, sa.and_(*(current.c[a.name] == nxt.c[b.name] for a, b in side.keys)))
+        schema, current = side.to_schema, nxt
+    return from_, current.c[name], schema_fields(schema)[name]
