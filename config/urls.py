@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("t/", include("channels.tracking.urls")),
 ]
 
 handler404 = "api.errors.handler404"

@@ -532,3 +532,19 @@ API_ROUTES += [
         _all(200),
     ),
 ]
+
+
+# --- Channels (oc_channels): public tracking endpoints answer everybody alike --------------------
+API_ROUTES += [
+    Route("oc_channels:open", "get", lambda c: "/t/o/not-a-token/", _all(200, anon=200), label="bad token"),
+    Route("oc_channels:click", "get", lambda c: "/t/c/not-a-token/", _all(404, anon=404), label="bad token"),
+    Route("oc_channels:unsubscribe", "get", lambda c: "/t/u/not-a-token/", _all(404, anon=404), label="bad token"),
+    Route(
+        "oc_channels:provider_webhook", "post", lambda c: "/t/hooks/999999/", _all(404, anon=404),
+        data=lambda c: {"events": []}, label="unknown configuration",
+    ),
+    Route(
+        "oc_channels:sms_inbound", "post", lambda c: "/t/sms/999999/inbound/", _all(404, anon=404),
+        data=lambda c: {"from": "+15550000001", "text": "STOP"}, label="unknown configuration",
+    ),
+]

@@ -1,0 +1,1 @@
+"""Personalization: sandboxed Jinja2 templates, tracked links and the SMS segment counter."""

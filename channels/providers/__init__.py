@@ -1,0 +1,1 @@
+"""Provider registry: one module per provider, a typed settings dataclass each (see registry.py)."""

@@ -1,0 +1,143 @@
+"""The contract every provider fulfils, and the typed settings parser providers share.
+
+A provider turns one rendered ``OutboundMessage`` into one call to a mail server or an HTTP API and
+answers with a ``SendResult``: sent (with the provider's id), transient (retry later, slow down) or
+permanent (fail the row; ``hard_bounce`` also suppresses the address). Sessions let a sender reuse a
+connection for a whole batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, get_type_hints
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+@dataclass
+class OutboundMessage:
+    to: str
+    idempotency_key: str
+    subject: str = ""
+    preheader: str = ""
+    text: str = ""
+    html: str = ""
+    title: str = ""
+    link: str = ""
+    data: dict = field(default_factory=dict)
+    from_email: str = ""
+    reply_to: str = ""
+    sender_id: str = ""
+    headers: dict = field(default_factory=dict)
+
+
+Status = Literal["sent", "transient", "permanent", "hard_bounce"]
+
+
+@dataclass
+class SendResult:
+    status: Status
+    provider_id: str = ""
+    error: str = ""
+    retry_after: float | None = None
+
+
+class Session:
+    """One open connection (or HTTP client) used for many sends."""
+
+    def send(self, message: OutboundMessage) -> SendResult:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Provider:
+    key: ClassVar[str]
+    label: ClassVar[str]
+    channel: ClassVar[str]
+    Settings: ClassVar[type]
+
+    def parse(self, raw: Any) -> Any:
+        return parse_settings(self.Settings, raw)
+
+    def open(self, settings: Any) -> Session:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def can_settle(self, settings: Any) -> bool:
+        """Whether ``settle`` can ask the provider if a message with an idempotency key went out."""
+        return False
+
+    def settle(self, settings: Any, idempotency_key: str) -> bool | None:
+        """Whether the message was accepted (True), not (False), or cannot be known (None)."""
+        return None
+
+
+def parse_settings(cls: type, raw: Any) -> Any:
+    """A provider's settings dataclass from stored JSON; errors name the setting."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValidationError({"provider_settings": _("Expected an object.")})
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    errors: dict[str, str] = {}
+    for name in sorted(set(raw) - set(fields)):
+        errors[f"provider_settings.{name}"] = _("Unknown setting.")
+    values = {}
+    for name, f in fields.items():
+        if name not in raw:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                errors[f"provider_settings.{name}"] = _("This setting is required.")
+            continue
+        value, expected = raw[name], hints[name]
+        ok = {
+            str: isinstance(value, str),
+            int: isinstance(value, int) and not isinstance(value, bool),
+            float: isinstance(value, int | float) and not isinstance(value, bool),
+            bool: isinstance(value, bool),
+            dict: isinstance(value, dict),
+        }.get(expected, True)
+        if not ok:
+            errors[f"provider_settings.{name}"] = _("Expected a value of type %(t)s.") % {
+                "t": expected.__name__
+            }
+        values[name] = float(value) if expected is float and ok else value
+    if errors:
+        raise ValidationError(errors)
+    return cls(**values)
+
+
+def http_status_result(
+    status: int, body: str, provider_id: str = "", retry_after: str | None = None
+) -> SendResult:
+    """The usual HTTP mapping: 2xx sent; 408/425/429 and 5xx transient; other 4xx permanent."""
+    if 200 <= status < 300:
+        return SendResult("sent", provider_id=provider_id)
+    error = f"HTTP {status}: {body[:200]}"
+    if status in (408, 425, 429) or status >= 500:
+        try:
+            after = float(retry_after) if retry_after else None
+        except ValueError:
+            after = None
+        return SendResult("transient", error=error, retry_after=after)
+    return SendResult("permanent", error=error)
+
+
+def sign_body(secret: str, body: bytes) -> str:
+    """The signature of a webhook body: ``sha256=<hex hmac>`` with the shared secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    return bool(secret) and bool(header) and hmac.compare_digest(sign_body(secret, body), header or "")

@@ -1,0 +1,3 @@
+"""Importing this module registers every built-in provider (one module each)."""
+
+from channels.providers import email_smtp, push_fcm, push_webhook, sms_twilio, sms_webhook  # noqa: F401

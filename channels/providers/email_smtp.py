@@ -1,0 +1,113 @@
+"""Email through Django's SMTP backend: one connection per sender batch.
+
+SMTP answers with codes: 4xx is temporary (retry, slow down), 5xx permanent; a 5xx refusal of the
+recipient (550, 551, 553) is a hard bounce that feeds the suppression list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from dataclasses import dataclass
+
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.translation import gettext_lazy as _
+
+from channels.providers.base import OutboundMessage, Provider, SendResult, Session
+from channels.providers.registry import register
+
+HARD_BOUNCE_CODES = {550, 551, 553}
+
+
+@dataclass
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    username: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    timeout: int = 30
+    message_id_domain: str = "oc.invalid"
+
+
+def smtp_result(exc: Exception) -> SendResult:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, msg = next(iter(exc.recipients.values()))
+        return _by_code(code, msg)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _by_code(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError | OSError):
+        return SendResult("transient", error=f"connection: {exc}"[:255])
+    return SendResult("permanent", error=str(exc)[:255])
+
+
+def _by_code(code: int, msg) -> SendResult:
+    text = msg.decode(errors="replace") if isinstance(msg, bytes) else str(msg)
+    error = f"SMTP {code}: {text}"[:255]
+    if 400 <= code < 500:
+        return SendResult("transient", error=error)
+    if code in HARD_BOUNCE_CODES:
+        return SendResult("hard_bounce", error=error)
+    return SendResult("permanent", error=error)
+
+
+class SmtpSession(Session):
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        self.connection = None
+
+    def _open(self):
+        if self.connection is None:
+            s = self.settings
+            self.connection = get_connection(
+                "django.core.mail.backends.smtp.EmailBackend",
+                host=s.host,
+                port=s.port,
+                username=s.username or None,
+                password=s.password or None,
+                use_tls=s.use_tls,
+                use_ssl=s.use_ssl,
+                timeout=s.timeout,
+                fail_silently=False,
+            )
+            self.connection.open()
+        return self.connection
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        message_id = f"<{message.idempotency_key}@{self.settings.message_id_domain}>"
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text,
+            from_email=message.from_email or None,
+            to=[message.to],
+            reply_to=[message.reply_to] if message.reply_to else None,
+            headers={**message.headers, "Message-ID": message_id},
+        )
+        if message.html:
+            email.attach_alternative(message.html, "text/html")
+        try:
+            self._open().send_messages([email])
+        except Exception as exc:
+            self.close()
+            return smtp_result(exc)
+        return SendResult("sent", provider_id=message_id)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                self.connection.close()
+            self.connection = None
+
+
+@register
+class SmtpProvider(Provider):
+    """Any SMTP server (relay, ESP submission port, the demo catcher)."""
+
+    key = "smtp"
+    label = _("SMTP server")
+    channel = "email"
+    Settings = SmtpSettings
+
+    def open(self, settings: SmtpSettings) -> Session:
+        return SmtpSession(settings)

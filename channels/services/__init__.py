@@ -1,0 +1,1 @@
+"""Write services of the channels app (keyword-only, acting user first, atomic)."""

@@ -1,0 +1,1 @@
+"""Tracking: open pixel, click redirect, unsubscribe (RFC 8058), provider webhooks, inbound SMS STOP."""
