@@ -209,3 +209,6 @@ class RunAdmin(ReadOnlyModelAdmin):
     @admin.action(description=_("Restart (test runs)"))
     def restart(self, request, queryset):
         self._command(request, queryset, "restart")
+
+
+import campaigns.admin_canvas  # noqa: E402, F401  (the canvas and list columns wrap CampaignAdmin)

@@ -51,7 +51,11 @@ def type_schema(hint: Any, name: str = "") -> dict:
         return {}
     if origin in (Union, types.UnionType):
         options = [o for o in get_args(hint) if o is not type(None)]
-        inner = type_schema(options[0], name) if len(options) == 1 else {"anyOf": [type_schema(o) for o in options]}
+        inner = (
+            type_schema(options[0], name)
+            if len(options) == 1
+            else {"anyOf": [type_schema(o) for o in options]}
+        )
         return {**inner, "nullable": True} if type(None) in get_args(hint) else inner
     if origin is Literal:
         values = list(get_args(hint))

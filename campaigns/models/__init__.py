@@ -7,6 +7,17 @@ from campaigns.models.campaign import (  # noqa: F401
     CampaignUserObjectPermission,
 )
 from campaigns.models.graph import Activity, Transition  # noqa: F401
+from campaigns.models.lifecycle import (  # noqa: F401
+    CampaignReview,
+    CampaignSchedule,
+    CampaignVersion,
+    Launch,
+    LaunchOutcome,
+    LaunchSource,
+    ScheduleKind,
+    SendConfirmation,
+    VersionState,
+)
 from campaigns.models.runs import (  # noqa: F401
     Run,
     RunEvent,
