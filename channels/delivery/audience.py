@@ -38,7 +38,7 @@ from channels.models import (
 ADDRESS_PATTERNS = {
     "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
     "sms": r"^\+[1-9][0-9]{6,14}$",
-    "push": r"^\S{8,4096}$",
+    "push": r"^\S{8,}$",
 }
 # Ledger states that count towards frequency capping (the message went out or may have).
 CAPPED_STATES = [

@@ -64,13 +64,25 @@ def claim(delivery: Delivery, size: int, token: str) -> list[int]:
     )
 
 
-def _mark_sending(entry: LedgerEntry, token: str) -> bool:
-    """The one per-message write, committed before the provider is called."""
-    return bool(
-        LedgerEntry.objects.filter(pk=entry.pk, claim_token=token, state=LedgerState.CLAIMED).update(
-            state=LedgerState.SENDING, claimed_at=timezone.now(), attempts=entry.attempts + 1
+def _mark_sending(entry: LedgerEntry, token: str, settled: list[LedgerEntry]) -> bool:
+    """The one per-message commit, before the provider is called. It also writes the outcome of the
+    message(s) handled since the previous mark, so a crash leaves at most one row in doubt."""
+    with transaction.atomic():
+        for done in settled:
+            LedgerEntry.objects.filter(pk=done.pk, state=LedgerState.SENDING).update(
+                state=done.state,
+                error=done.error,
+                provider_message_id=done.provider_message_id,
+                next_attempt_at=done.next_attempt_at,
+                sent_at=done.sent_at,
+                claim_token=done.claim_token,
+            )
+        settled.clear()
+        return bool(
+            LedgerEntry.objects.filter(pk=entry.pk, claim_token=token, state=LedgerState.CLAIMED).update(
+                state=LedgerState.SENDING, claimed_at=timezone.now(), attempts=entry.attempts + 1
+            )
         )
-    )
 
 
 class _Outcomes:
@@ -81,6 +93,7 @@ class _Outcomes:
         self.rows: list[LedgerEntry] = []
         self.events: list[TrackingEvent] = []
         self.suppress: list[SuppressionEntry] = []
+        self.unmarked: list[LedgerEntry] = []  # outcomes not yet written by the next sending mark
 
     def add(
         self,
@@ -102,6 +115,7 @@ class _Outcomes:
         if state in (LedgerState.PENDING,):
             entry.claim_token = ""
         self.rows.append(entry)
+        self.unmarked.append(entry)
         if event:
             self.events.append(
                 TrackingEvent(
@@ -143,7 +157,7 @@ class _Outcomes:
             )
             TrackingEvent.objects.bulk_create(self.events)
             SuppressionEntry.objects.bulk_create(self.suppress, ignore_conflicts=True)
-        self.rows, self.events, self.suppress = [], [], []
+        self.rows, self.events, self.suppress, self.unmarked = [], [], [], []
 
 
 def send_batch(
@@ -172,7 +186,7 @@ def send_batch(
             if not granted:
                 time.sleep(min(wait, 1.0))
         state["tokens"] -= 1
-        if not _mark_sending(entry, token):
+        if not _mark_sending(entry, token, outcomes.unmarked):
             continue  # recovery took the row back; never send it from here
         entry.attempts += 1
         result = session.send(message)

@@ -29,6 +29,7 @@ class SmtpSettings:
     use_ssl: bool = False
     timeout: int = 30
     message_id_domain: str = "oc.invalid"
+    webhook_secret: str = ""  # signs bounce/complaint callbacks (an ESP's or a relay's) to /t/hooks/
 
 
 def smtp_result(exc: Exception) -> SendResult:

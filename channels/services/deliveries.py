@@ -67,7 +67,7 @@ def delivery_prepare(*, delivery: Delivery, source: audience.Source, config) -> 
 def enqueue_senders(delivery: Delivery, workers: int | None = None) -> None:
     from django.conf import settings
 
-    workers = workers or getattr(settings, "OC_SENDERS_PER_DELIVERY", 2)
+    workers = getattr(settings, "OC_SENDERS_PER_DELIVERY", 2) if workers is None else workers
     for _n in range(workers):
         enqueue_on_commit(SEND_TASK, delivery.pk, group=f"delivery-{delivery.pk}")
 

@@ -1,0 +1,82 @@
+"""Kill a sender process (SIGKILL) in the middle of a delivery, then resume: every recipient received
+exactly one message, counted at the SMTP server; at most the one message in flight is "unknown"."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+from django.conf import settings as django_settings
+from django.db import connection
+
+from audiences.catalog import database
+from audiences.catalog.selectors import schema_table
+from channels.delivery.recovery import recover_expired
+from channels.delivery.sender import send_delivery
+from channels.models import LedgerEntry
+from channels.tests.conftest import prepared_delivery
+
+RECIPIENTS = 60
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_a_sender_mid_delivery_then_resuming_sends_every_message_once(
+    catalog, campaign, email_configuration, smtp_sink, settings
+):
+    settings.OC_SENDERS_PER_DELIVERY = 0  # no in-process sender: only the subprocess sends at first
+    # given: 60 consenting customers and a slow configuration (20 messages per second)
+    ids = list(range(100, 100 + RECIPIENTS))
+    database.execute(
+        sa.insert(schema_table(catalog["customer"])).values(
+            [{"id": i, "first_name": f"C{i}", "email": f"c{i}@example.test", "email_ok": True} for i in ids]
+        )
+    )
+    email_configuration.rate_per_second = 20
+    email_configuration.save(update_fields=["rate_per_second"])
+    delivery = prepared_delivery(catalog, campaign, ids)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "TESTING": "1",
+        "SECRET_KEY": django_settings.SECRET_KEY,
+    }
+    # when: a sender process runs and is killed after some messages arrived
+    victim = subprocess.Popen(  # noqa: S603
+        [sys.executable, str(django_settings.BASE_DIR / "manage.py"), "send_delivery", str(delivery.pk)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(smtp_sink.messages) < 15 and time.monotonic() < deadline and victim.poll() is None:
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    received_before = len(smtp_sink.messages)
+    # then resume: recovery settles the dead claims (lease expired), another sender finishes
+    recover_expired(delivery, lease_seconds=-1)
+    send_delivery(delivery.pk, max_seconds=60)
+    # then
+    assert 15 <= received_before < RECIPIENTS
+    per_recipient = Counter(r for rcpts, _m in smtp_sink.messages for r in rcpts)
+    states = dict(LedgerEntry.objects.filter(delivery=delivery).values_list("address", "state"))
+    unknown = [a for a, s in states.items() if s == "unknown"]
+    assert len(unknown) <= 1  # at most the one message in flight when the process died
+    assert max(per_recipient.values()) == 1  # nobody got a duplicate
+    for address, state in states.items():
+        if state != "unknown":
+            assert state == "sent" and per_recipient[address] == 1, address
+    assert sum(per_recipient.values()) == RECIPIENTS - sum(1 for a in unknown if per_recipient[a] == 0)
