@@ -5,8 +5,12 @@ follows the answer. Every decision is recorded (``Decision``) so tests can asser
 code view can explain it.
 
 - A path through N-1 / 1-1 links cannot multiply rows: inside a sub-query its steps are inner joins.
-- The first step out of the current row, and every 1-N step, is a semi-join (``EXISTS``): PostgreSQL
-  and SQLite run it as a semi-join and stop at the first matching row; a plain join would multiply rows.
+- The first step out of the current row, and every 1-N step, is a semi-join written ``key IN
+  (SELECT key ...)``, uncorrelated: PostgreSQL makes it a hash semi-join under AND and a hashed
+  sub-plan (built once) under OR, where a correlated EXISTS would run once per row. A plain join would
+  multiply rows. Negations (``not_exists``, ``is_empty`` through a link) are anti-joins (``NOT
+  EXISTS``), which stay exact when keys are null.
+- An OR group of semi-joins on the same key is one ``key IN (... UNION ...)``.
 - Aggregates over a 1-N link are pre-aggregated once per key in a grouped sub-query (``GROUP BY key
   HAVING agg op value``) that the row's key is looked up in (``key IN (...)``). On PostgreSQL that plan
   was measured about three times faster than a correlated sub-query per row for a 90-day purchase sum
@@ -49,22 +53,30 @@ class Planner:
     options: PlannerOptions = field(default_factory=PlannerOptions)
     decisions: list[Decision] = field(default_factory=list)
 
-    def path(self, node_path: str, sides: list[LinkSide]) -> list[Step]:
-        """Steps to reach a field: a semi-join out of the current row and at every 1-N step, joins else."""
-        steps = [
-            Step(side, "exists" if index == 0 or side.multiplies_rows else "join")
+    def _steps(self, sides: list[LinkSide]) -> list[Step]:
+        return [
+            Step(side, "semi_join" if index == 0 or side.multiplies_rows else "join")
             for index, side in enumerate(sides)
         ]
+
+    def path(self, node_path: str, sides: list[LinkSide]) -> list[Step]:
+        """Steps to reach a field: a semi-join out of the current row and at every 1-N step, joins else."""
+        steps = self._steps(sides)
         self.decisions.append(Decision(node_path, "path", "+".join(s.mode for s in steps)))
         return steps
 
-    def exists(self, node_path: str, sides: list[LinkSide]) -> list[Step]:
-        steps = [
-            Step(side, "exists" if index == 0 or side.multiplies_rows else "join")
-            for index, side in enumerate(sides)
-        ]
-        self.decisions.append(Decision(node_path, "exists", "+".join(s.mode for s in steps)))
+    def exists(self, node_path: str, sides: list[LinkSide], negated: bool = False) -> list[Step]:
+        """Like ``path``; a negated one is an anti-join (NOT EXISTS), right whatever nulls keys hold."""
+        steps = self._steps(sides)
+        plan = "+".join(s.mode for s in steps)
+        self.decisions.append(Decision(node_path, "exists", f"anti_join:{plan}" if negated else plan))
         return steps
+
+    def union(self, node_path: str) -> bool:
+        """An OR group whose children are all semi-joins on the same key: one IN over a UNION of keys,
+        one hashed semi-join instead of a sub-plan per row (PostgreSQL cannot semi-join under OR)."""
+        self.decisions.append(Decision(node_path, "group", "union"))
+        return True
 
     def aggregate(self, node_path: str, function: str, holds_on_empty: bool) -> str:
         """``grouped_in``, ``grouped_not_in`` or ``correlated`` for one aggregate condition."""

@@ -23,15 +23,15 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def make_shop(actor) -> dict:
+def make_shop(actor, prefix: str = "") -> dict:
     """Schemas, links, a dimension and rows; returns them and the Python copy of the rows."""
     pk = {"name": "id", "type": "bigint", "primary_key": True}
     store = catalog.schema_create(
-        actor=actor, name="store", fields=[pk, {"name": "city", "type": "string", "max_length": 50}]
+        actor=actor, name=f"{prefix}store", fields=[pk, {"name": "city", "type": "string", "max_length": 50}]
     )
     product = catalog.schema_create(
         actor=actor,
-        name="product",
+        name=f"{prefix}product",
         fields=[
             pk,
             {"name": "brand", "type": "string", "max_length": 50},
@@ -40,7 +40,7 @@ def make_shop(actor) -> dict:
     )
     customer = catalog.schema_create(
         actor=actor,
-        name="customer",
+        name=f"{prefix}customer",
         fields=[
             pk,
             {"name": "email", "type": "string", "max_length": 100, "is_personal": True},
@@ -57,7 +57,7 @@ def make_shop(actor) -> dict:
     )
     purchase = catalog.schema_create(
         actor=actor,
-        name="purchase",
+        name=f"{prefix}purchase",
         fields=[
             pk,
             {"name": "customer_id", "type": "bigint"},
@@ -68,7 +68,7 @@ def make_shop(actor) -> dict:
     )
     visit = catalog.schema_create(
         actor=actor,
-        name="visit",
+        name=f"{prefix}visit",
         fields=[pk, {"name": "customer_id", "type": "bigint"}, {"name": "page", "type": "string"}],
     )
     catalog.link_create(
@@ -176,6 +176,7 @@ def make_shop(actor) -> dict:
         "purchase": purchase,
         "product": product,
         "store": store,
+        "visit": visit,
         "data": {
             "customer": customers,
             "purchase": purchases,

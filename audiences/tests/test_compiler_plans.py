@@ -84,9 +84,11 @@ def test_correlated_aggregate_plan_is_available_and_agrees(shop):
 def test_one_to_many_path_is_a_semi_join_and_n_to_one_steps_inside_are_joins(shop):
     rule = {"type": "condition", "field": "purchases.product.brand", "operator": "equal", "value": "Acme"}
     decisions, sql = plan_of(shop, rule)
-    assert decisions == [("", "path", "exists+join")]
-    assert "WHERE EXISTS (SELECT 1 FROM oc_data_purchase AS t1 JOIN oc_data_product AS t2" in sql
-    assert sql.count("EXISTS") == 1
+    assert decisions == [("", "path", "semi_join+join")]
+    assert (
+        "WHERE t0.id IN (SELECT t1.customer_id FROM oc_data_purchase AS t1 JOIN oc_data_product AS t2" in sql
+    )
+    assert "EXISTS" not in sql and "t0" not in sql.split("IN (", 1)[1]  # uncorrelated
 
 
 @pytest.mark.django_db
@@ -104,8 +106,10 @@ def test_exists_with_sub_conditions_is_one_semi_join(shop):
         },
     }
     decisions, sql = plan_of(shop, rule)
-    assert ("", "exists", "exists") in decisions
-    assert sql.startswith("SELECT t0.id AS id FROM oc_data_customer AS t0 WHERE EXISTS (SELECT 1 FROM")
+    assert decisions == [("", "exists", "semi_join"), ("where.children[0]", "path", "semi_join")]
+    assert sql.startswith(
+        "SELECT t0.id AS id FROM oc_data_customer AS t0 WHERE t0.id IN (SELECT t1.customer_id"
+    )
     # documented example: bought brand Acme for more than 20 (in one purchase)
     data = shop["data"]
     brand = {p["id"]: p["brand"] for p in data["product"]}
@@ -183,6 +187,13 @@ def test_aggregates_match_python(shop, function, field, operator, value):
 
 
 @pytest.mark.django_db
+def test_not_exists_is_an_anti_join(shop):
+    decisions, sql = plan_of(shop, {"type": "not_exists", "link": "purchases"})
+    assert decisions == [("", "exists", "anti_join:semi_join")]
+    assert "WHERE NOT (EXISTS (SELECT 1 FROM oc_data_purchase AS t1 WHERE t1.customer_id = t0.id))" in sql
+
+
+@pytest.mark.django_db
 def test_or_group_across_two_links(shop):
     rule = {
         "type": "group",
@@ -197,6 +208,9 @@ def test_or_group_across_two_links(shop):
     want = {p["customer_id"] for p in data["purchase"] if brand.get(p["product_id"]) == "Bolt"}
     want |= {v["customer_id"] for v in data["visit"] if v["page"] == "cart"}
     assert ids_of(shop, rule) == want
+    decisions, sql = plan_of(shop, rule)
+    assert ("", "group", "union") in decisions
+    assert " UNION SELECT " in sql and sql.count(" IN (") == 1  # one lookup over the union of keys
 
 
 @pytest.mark.django_db

@@ -89,7 +89,7 @@ def shop(django_db_setup, django_db_blocker):
         from accounts.services import user_create
 
         admin = user_create(username="prop-admin", profiles=["Administrator"])
-        built = make_shop(admin)
+        built = make_shop(admin, prefix="prop_")
         built["catalog"] = CatalogSnapshot()
         yield built
         transaction.set_rollback(True)

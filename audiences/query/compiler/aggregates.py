@@ -115,5 +115,9 @@ def aggregate_predicate(compiler, node: tree.Aggregate, scope):
         .having(having)
         .correlate_except(*aliases)
     )
+    if plan == "grouped_in":
+        from audiences.query.compiler.build import KeySet
+
+        return KeySet(base_keys, grouped)
     left = base_keys[0] if len(base_keys) == 1 else sa.tuple_(*base_keys)
-    return left.in_(grouped) if plan == "grouped_in" else left.not_in(grouped)
+    return left.not_in(grouped)

@@ -58,6 +58,46 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+@dataclass
+class KeySet:
+    """A semi-join: the scope's rows whose key is among the keys ``select`` returns (uncorrelated).
+
+    Kept apart from plain predicates so an OR group of key sets can become one IN over a UNION.
+    """
+
+    left: list
+    select: sa.Select
+
+    def clause(self):
+        left = self.left[0] if len(self.left) == 1 else sa.tuple_(*self.left)
+        return left.in_(self.select)
+
+
+@dataclass
+class Reach:
+    """Rows reached through links: ``froms`` filtered by ``where``, keyed ``right`` against ``left``."""
+
+    left: list
+    right: list
+    froms: object
+    where: list
+    own: list
+
+    def keyset(self) -> KeySet:
+        select = sa.select(*self.right).select_from(self.froms).where(*self.where).correlate_except(*self.own)
+        return KeySet(self.left, select)
+
+    def anti(self):
+        """NOT EXISTS, correlated: an anti-join, right whatever nulls the keys hold."""
+        match = [r == left for r, left in zip(self.right, self.left, strict=True)]
+        select = sa.select(sa.literal_column("1")).select_from(self.froms).where(*match, *self.where)
+        return sa.not_(select.correlate_except(*self.own).exists())
+
+
+def as_clause(part):
+    return part.clause() if isinstance(part, KeySet) else part
+
+
 def bound(value, value_type: Type, dialect: str = "postgresql"):
     """A bound parameter. SQLite gets decimals as floats: its driver would pass them as text, and text
     compares greater than any number where no column affinity converts it (aggregates, expressions)."""
@@ -109,6 +149,11 @@ class RuleCompiler:
     # --- nodes --------------------------------------------------------------------------------------
 
     def predicate(self, node: tree.RuleNode, scope: Scope):
+        """The node as a boolean SQL expression."""
+        return as_clause(self.node_sql(node, scope))
+
+    def node_sql(self, node: tree.RuleNode, scope: Scope):
+        """The node as a boolean SQL expression or, for semi-joins, a ``KeySet``."""
         if isinstance(node, tree.Group):
             return self.group(node, scope)
         if isinstance(node, tree.Condition):
@@ -124,7 +169,12 @@ class RuleCompiler:
         raise TypeError(node)  # pragma: no cover - the parser builds only the nodes above
 
     def group(self, node: tree.Group, scope: Scope):
-        parts = [self.predicate(child, scope) for child in node.children]
+        parts = [self.node_sql(child, scope) for child in node.children]
+        if node.op == "or" and len(parts) > 1 and all(isinstance(p, KeySet) for p in parts):
+            lefts = {tuple(id(c) for c in p.left) for p in parts}
+            if len(lefts) == 1 and self.planner.union(node.path):
+                return KeySet(parts[0].left, sa.union(*(p.select for p in parts)))
+        parts = [as_clause(p) for p in parts]
         if node.op == "and":
             return sa.and_(sa.true(), *parts) if not parts else sa.and_(*parts)
         if node.op == "or":
@@ -170,34 +220,31 @@ class RuleCompiler:
             return self.compare(node, inner_operator, final.alias.c[name], field_type, found, final)
 
         reached = self.reach(steps, scope, inner)
-        return sa.not_(reached) if negate else reached
+        return reached.anti() if negate else reached.keyset()
 
-    def reach(self, steps, scope: Scope, inner):
-        """``EXISTS`` / joins along ``steps`` from ``scope``; ``inner(final scope)`` is the predicate."""
-        previous = scope.alias
-        froms, where, own = None, [], []
-        for index, step in enumerate(steps):
-            info = self.catalog.info(step.side.to_schema.pk)
-            alias = self.aliases.new(info)
-            if index > 0 and step.mode == "exists":
-                rest = steps[index:]
-                nested = self.reach(rest, Scope(self.catalog.info(step.side.from_schema.pk), previous), inner)
-                return self.exists(froms, [*where, nested], own)
-            if index == 0:
-                froms = alias
-                where.append(key_condition(step.side, previous, alias))
-            else:
-                froms = froms.join(alias, key_condition(step.side, previous, alias))
-            own.append(alias)
-            previous = alias
-        final = Scope(self.catalog.info(steps[-1].side.to_schema.pk), previous)
-        return self.exists(froms, [*where, inner(final)], own)
+    def reach(self, steps, scope: Scope, inner) -> Reach:
+        """The rows reached along ``steps`` from ``scope``; ``inner(final scope)`` filters the last ones.
 
-    @staticmethod
-    def exists(froms, where, own):
-        return (
-            sa.select(sa.literal_column("1")).select_from(froms).where(*where).correlate_except(*own).exists()
-        )
+        The first step (and every later 1-N step) is a semi-join on the link's keys; N-1 / 1-1 steps
+        after it are inner joins inside the same sub-query.
+        """
+        first = steps[0]
+        alias = self.aliases.new(self.catalog.info(first.side.to_schema.pk))
+        froms, where, own, previous = alias, [], [alias], alias
+        for index, step in enumerate(steps[1:], start=1):
+            if step.mode != "join":
+                here = Scope(self.catalog.info(step.side.from_schema.pk), previous)
+                where.append(self.reach(steps[index:], here, inner).keyset().clause())
+                break
+            joined = self.aliases.new(self.catalog.info(step.side.to_schema.pk))
+            froms = froms.join(joined, key_condition(step.side, previous, joined))
+            own.append(joined)
+            previous = joined
+        else:
+            where.append(inner(Scope(self.catalog.info(steps[-1].side.to_schema.pk), previous)))
+        left = [scope.alias.c[a.name] for a, _b in first.side.keys]
+        right = [alias.c[b.name] for _a, b in first.side.keys]
+        return Reach(left, right, froms, where, own)
 
     def compare(self, node, operator, left, left_type: Type, found, scope: Scope):
         path = node.path
@@ -303,13 +350,13 @@ class RuleCompiler:
             sides = self.catalog.walk(scope.info, node.link.split("."))
         except UnknownName as error:
             return self.fail(_join(node.path, "link"), str(error))
-        steps = self.planner.exists(node.path, sides)
+        steps = self.planner.exists(node.path, sides, node.negated)
 
         def inner(final: Scope):
             return self.predicate(node.where, final) if node.where is not None else sa.true()
 
         reached = self.reach(steps, scope, inner)
-        return sa.not_(reached) if node.negated else reached
+        return reached.anti() if node.negated else reached.keyset()
 
     def aggregate(self, node: tree.Aggregate, scope: Scope):
         from audiences.query.compiler.aggregates import aggregate_predicate
