@@ -548,3 +548,159 @@ API_ROUTES += [
         data=lambda c: {"from": "+15550000001", "text": "STOP"}, label="unknown configuration",
     ),
 ]
+
+
+# --- Rules, saved filters and audiences (audiences.query / audiences.saved) ----------------------------
+def _saved(ctx) -> dict:
+    """A shared saved filter and a shared static audience owned by another Manager (ctx["owner"])."""
+    if "saved" not in ctx:
+        from audiences.saved import services
+
+        dimension = _catalog(ctx)["dimension"]
+        rule = {"type": "condition", "field": "email", "operator": "is_not_empty"}
+        ctx["saved"] = {
+            "filter": services.saved_filter_create(
+                actor=ctx["owner"], name="Shared filter", dimension=dimension, rule=rule, visibility="shared"
+            ),
+            "audience": services.audience_create(
+                actor=ctx["owner"],
+                name="Shared audience",
+                dimension=dimension,
+                kind="static",
+                rule=rule,
+                visibility="shared",
+            ),
+        }
+    return ctx["saved"]
+
+
+ADMIN_ACCESS["audiences.savedfilter"] = AdminAccess(
+    EVERYONE, frozenset({ADMIN, MANAGER}), ONLY_ADMIN, ONLY_ADMIN
+)
+ADMIN_OBJECTS["audiences.savedfilter"] = lambda ctx: _saved(ctx)["filter"]
+ADMIN_ACCESS["audiences.audience"] = AdminAccess(
+    EVERYONE, frozenset({ADMIN, MANAGER}), ONLY_ADMIN, ONLY_ADMIN
+)
+ADMIN_OBJECTS["audiences.audience"] = lambda ctx: _saved(ctx)["audience"]
+ADMIN_SITE_ROUTES["admin:audiences_savedfilter_rule_editor"] = _all(200, anon=302)
+
+
+def _rule_body(ctx, **extra) -> dict:
+    rule = {"type": "condition", "field": "email", "operator": "is_not_empty"}
+    return {"dimension": _catalog(ctx)["dimension"].pk, "rule": rule, **extra}
+
+
+_ADD_SAVED = {ANON: 401, ADMIN: 201, APPROVER: 403, MANAGER: 201, VIEWER: 403}
+API_ROUTES += [
+    Route("rule-validate", "post", lambda c: "/api/v1/rules/validate/", _all(200), data=_rule_body),
+    Route("rule-count", "post", lambda c: "/api/v1/rules/count/", _all(200), data=_rule_body),
+    Route(
+        "rule-cancel",
+        "post",
+        lambda c: "/api/v1/rules/count/cancel/",
+        _all(200),
+        data=lambda c: {"token": "0" * 32},
+    ),
+    Route(
+        "rule-preview",
+        "post",
+        lambda c: "/api/v1/rules/preview/",
+        _all(200),
+        data=lambda c: _rule_body(c, fields=["email"], limit=5),
+    ),
+    Route("rule-sql", "post", lambda c: "/api/v1/rules/sql/", _all(200), data=_rule_body),
+    Route(
+        "rule-distribution",
+        "post",
+        lambda c: "/api/v1/rules/distribution/",
+        _all(200),
+        data=lambda c: _rule_body(c, field="email"),
+    ),
+    Route("saved-filter-list", "get", lambda c: "/api/v1/saved-filters/", _all(200)),
+    Route(
+        "saved-filter-list",
+        "post",
+        lambda c: "/api/v1/saved-filters/",
+        _ADD_SAVED,
+        data=lambda c: {**_rule_body(c), "name": "New filter"},
+    ),
+    Route(
+        "saved-filter-detail", "get", lambda c: f"/api/v1/saved-filters/{_saved(c)['filter'].pk}/", _all(200)
+    ),
+    Route(
+        "saved-filter-detail",
+        "patch",
+        lambda c: f"/api/v1/saved-filters/{_saved(c)['filter'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"name": "Renamed"},
+    ),
+    Route(
+        "saved-filter-detail",
+        "delete",
+        lambda c: f"/api/v1/saved-filters/{_saved(c)['filter'].pk}/",
+        _only_admin(204),
+    ),
+    Route(
+        "saved-filter-favourite",
+        "post",
+        lambda c: f"/api/v1/saved-filters/{_saved(c)['filter'].pk}/favourite/",
+        _all(200),
+    ),
+    Route(
+        "saved-filter-apply",
+        "post",
+        lambda c: f"/api/v1/saved-filters/{_saved(c)['filter'].pk}/apply/",
+        _all(200),
+        data=lambda c: {"parameters": {}},
+    ),
+    Route(
+        "saved-filter-share",
+        "post",
+        lambda c: f"/api/v1/saved-filters/{_saved(c)['filter'].pk}/share/",
+        _only_admin(204),
+        data=lambda c: {"actions": ["view"], "users": [c["other"].username]},
+    ),
+    Route("audience-list", "get", lambda c: "/api/v1/audiences/", _all(200)),
+    Route(
+        "audience-list",
+        "post",
+        lambda c: "/api/v1/audiences/",
+        _ADD_SAVED,
+        data=lambda c: {**_rule_body(c), "name": "New audience", "kind": "rule"},
+    ),
+    Route("audience-detail", "get", lambda c: f"/api/v1/audiences/{_saved(c)['audience'].pk}/", _all(200)),
+    Route(
+        "audience-detail",
+        "patch",
+        lambda c: f"/api/v1/audiences/{_saved(c)['audience'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"name": "Renamed"},
+    ),
+    Route(
+        "audience-detail",
+        "delete",
+        lambda c: f"/api/v1/audiences/{_saved(c)['audience'].pk}/",
+        _only_admin(204),
+    ),
+    Route(
+        "audience-refresh",
+        "post",
+        lambda c: f"/api/v1/audiences/{_saved(c)['audience'].pk}/refresh/",
+        _only_admin(200),
+    ),
+    Route(
+        "audience-upload",
+        "post",
+        lambda c: "/api/v1/audiences/upload/",
+        {ANON: 401, ADMIN: 400, APPROVER: 403, MANAGER: 400, VIEWER: 403},
+        data=lambda c: {"name": "Uploaded", "dimension": _catalog(c)["dimension"].pk},
+        label="no file",
+    ),
+    Route(
+        "audience-share",
+        "post",
+        lambda c: f"/api/v1/audiences/{_saved(c)['audience'].pk}/share/",
+        _only_admin(204),
+        data=lambda c: {"actions": ["view"], "users": [c["other"].username]},
+    ),
+]
