@@ -72,3 +72,29 @@ def api_as(api_client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _drop_platform_tables_after_transactional_tests(request):
+    """Tests that really commit leave the tables the platform created (managed schemas, working
+    tables, audience members); Django's flush empties only its own. Drop those after such tests so
+    the next test starts from the same empty database."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committed = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if not committed and not (marker and marker.kwargs.get("transaction")):
+        return
+    from django.conf import settings
+    from django.db import connection
+
+    cache_tables = {c.get("LOCATION") for c in settings.CACHES.values()}
+    with connection.cursor() as cursor:
+        django_tables = set(connection.introspection.django_table_names(include_views=False))
+        leftovers = [
+            name
+            for name in connection.introspection.table_names(cursor)
+            if name.startswith("oc_") and name not in django_tables and name not in cache_tables
+        ]
+        quote = connection.ops.quote_name
+        for name in leftovers:
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")  # names read from the database itself
