@@ -189,13 +189,13 @@ class ExecutionContext:
             worktables.drop(name)
         self._scratch.clear()
 
-    def drop_stale_scratch(self, upto: int = 64) -> None:
-        """Scratch tables a killed earlier attempt may have left (names are deterministic)."""
-        existing = set(worktables.existing_working_tables())
+    def drop_stale_scratch(self, upto: int = 8) -> None:
+        """Scratch tables an earlier attempt may have left. They are created inside the task's
+        transaction, so a killed attempt leaves none; only a retried attempt checks, cheaply."""
+        if self.task.attempt <= 1:
+            return
         for n in range(upto):
-            name = worktables.scratch_table_name(self.task.pk, n)
-            if name in existing:
-                worktables.drop(name)
+            worktables.drop(worktables.scratch_table_name(self.task.pk, n))
 
 
 def pass_through(ctx: ExecutionContext, inp: InputTable | None, output: str = "out") -> int | None:

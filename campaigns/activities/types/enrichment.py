@@ -91,9 +91,7 @@ class Enrichment(ActivityType):
             ranked = sa.select(
                 *(c.label(f"k{i}") for i, c in enumerate(fk)), *(child.c[f] for f in r.fields), rn
             )
-            ranked = ranked.where(
-                sa.tuple_(*fk).in_(sa.select(*keys)) if len(fk) > 1 else fk[0].in_(sa.select(*keys))
-            )
+            ranked = ranked.where(_in_population(fk, keys))
             ranked = ranked.subquery(f"rk{n}")
             prefix = r.prefix or r.link
             pivot_cols = []
@@ -121,6 +119,7 @@ class Enrichment(ActivityType):
                 sa.func.count() if a.function == "count" else getattr(sa.func, a.function)(child.c[a.field])
             )
             agg = sa.select(*(c.label(f"k{i}") for i, c in enumerate(fk)), func.label("v")).group_by(*fk)
+            agg = agg.where(_in_population(fk, keys))
             agg = agg.subquery(f"ag{n}")
             from_ = from_.outerjoin(agg, sa.and_(*(agg.c[f"k{i}"] == k for i, k in enumerate(keys))))
             value = sa.func.coalesce(agg.c.v, 0) if a.function == "count" else agg.c.v
@@ -142,6 +141,11 @@ class Enrichment(ActivityType):
             columns=meta,
         )
         return Outcome()
+
+
+def _in_population(fk: list, keys: list) -> sa.ColumnElement:
+    """Only the related rows of the population (not the whole 1-N table)."""
+    return sa.tuple_(*fk).in_(sa.select(*keys)) if len(fk) > 1 else fk[0].in_(sa.select(*keys))
 
 
 def _follow(from_, t, inp, schema, path: str, n: int):
