@@ -163,8 +163,13 @@ def _as_numeric(value):
 
 
 def _pg_int_valid(value, spec):
+    """Up to 9 digits always fits; longer texts are compared with the type's range."""
     low, high = INT_RANGES[spec.type]
-    return _regex_then(value, INT_PATTERN, _as_numeric(value).between(Decimal(low), Decimal(high)))
+    return sa.case(
+        (value.regexp_match(r"^[+-]?[0-9]{1,9}$"), sa.true()),
+        (value.regexp_match(INT_PATTERN), _as_numeric(value).between(Decimal(low), Decimal(high))),
+        else_=sa.false(),
+    )
 
 
 def _pg_decimal_valid(value, spec):
@@ -187,7 +192,11 @@ def _pg_date_valid(value, spec):
         "day", sa.func.make_date(year, month, 1) + sa.text("interval '1 month'") - sa.text("interval '1 day'")
     )
     pattern = DATETIME_PATTERN if spec.type == FieldTypeKey.DATETIME else DATE_PATTERN
-    return _regex_then(value, pattern, sa.and_(year > 0, sa.or_(day <= 28, day <= last_day)))
+    exists = sa.case(
+        (sa.func.substr(value, 9, 2) <= "28", sa.func.substr(value, 1, 4) != "0000"),
+        else_=sa.and_(year > 0, day <= last_day),
+    )
+    return _regex_then(value, pattern, exists)
 
 
 def _pg_in(values):
@@ -355,12 +364,19 @@ def sql_invalid_reason(column: sa.ColumnElement, spec: FieldSpec, vendor: str) -
     return sa.case((sa.not_(converter(spec).pg_valid(value, spec)), reason_for(spec)), else_=sa.null())
 
 
-def sql_typed(column: sa.ColumnElement, spec: FieldSpec, vendor: str, type_) -> sa.ColumnElement:
-    """The typed value of a text: NULL when empty or invalid (never an error)."""
+def sql_typed(
+    column: sa.ColumnElement, spec: FieldSpec, vendor: str, type_, *, checked: bool = False
+) -> sa.ColumnElement:
+    """The typed value of a text: NULL when empty or invalid (never an error).
+
+    ``checked``: the caller only reads rows whose values passed the checks (no reject), so PostgreSQL
+    casts directly, without re-testing each text. Never use it in a join condition: a join may compute
+    its keys before another condition has filtered the rows.
+    """
     if vendor == "sqlite":
         return sa.type_coerce(sa.func.oc_ingest_value(spec.as_json(), column), type_)
     value = sql_present(column, spec)
     cast = converter(spec).pg_cast(value, spec)
-    if spec.type in (FieldTypeKey.STRING, FieldTypeKey.TEXT):
-        return sa.type_coerce(value, type_)
+    if checked or spec.type in (FieldTypeKey.STRING, FieldTypeKey.TEXT):
+        return sa.type_coerce(cast, type_)
     return sa.type_coerce(sa.case((converter(spec).pg_valid(value, spec), cast), else_=sa.null()), type_)

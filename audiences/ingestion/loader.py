@@ -150,8 +150,9 @@ def _is_delete(plan, staging):
     return sa.false() if op is None else op == "d"
 
 
-def typed(plan: LoadPlan, staging: Staging, name: str):
-    return sql_typed(plan.staged(staging, name), plan.specs[name], connection.vendor, plan.table.c[name].type)
+def typed(plan: LoadPlan, staging: Staging, name: str, *, checked: bool = False):
+    cell, spec, type_ = plan.staged(staging, name), plan.specs[name], plan.table.c[name].type
+    return sql_typed(cell, spec, connection.vendor, type_, checked=checked)
 
 
 def _not_rejected(staging: Staging):
@@ -164,39 +165,47 @@ def _insert_rejects(staging: Staging, select: sa.Select) -> None:
 
 
 # --- 2. rejects ---------------------------------------------------------------------------------------
-def collect_rejects(plan: LoadPlan, staging: Staging) -> None:
-    stage, vendor = staging.stage, connection.vendor
-    deleting = _is_delete(plan, staging)
-    for name in plan.fields:
-        cell, spec, is_key = plan.staged(staging, name), plan.specs[name], name in plan.key
-        missing = sa.case(
-            (
-                sa.or_(sa.literal(is_key), sa.and_(sa.literal(name in plan.required), ~deleting)),
-                _("A value is required."),
-            ),
-            else_=sa.null(),
-        )
-        reason = sa.case(
+def _reasons(plan: LoadPlan, cells) -> dict[str, sa.ColumnElement]:
+    """Per file column, the reason its value is refused (NULL when fine), over columns ``c0..cN``."""
+    vendor, reasons = connection.vendor, {}
+    op = (
+        sa.func.lower(sa.func.trim(cells[f"c{plan.columns.index(CHANGE_COLUMN)}"]))
+        if (CHANGE_COLUMN in plan.columns)
+        else None
+    )
+    deleting = sa.false() if op is None else op == "d"
+    for index, name in enumerate(plan.columns):
+        cell = cells[f"c{index}"]
+        if name == CHANGE_COLUMN:
+            bad_op = sa.func.coalesce(op, "").not_in(["", *OPERATIONS])
+            reasons[name] = sa.case((bad_op, _("Use u (upsert) or d (delete).")), else_=sa.null())
+            continue
+        spec, is_key = plan.specs[name], name in plan.key
+        required = sa.or_(sa.literal(is_key), sa.and_(sa.literal(name in plan.required), ~deleting))
+        reasons[name] = sa.case(
             (sa.and_(sa.literal(not is_key), deleting), sa.null()),
-            (sql_present(cell, spec).is_(None), missing),
+            (
+                sql_present(cell, spec).is_(None),
+                sa.case((required, _("A value is required.")), else_=sa.null()),
+            ),
             else_=sql_invalid_reason(cell, spec, vendor),
-        ).label("reason")
-        inner = sa.select(
-            stage.c.row_no, sa.literal(name).label("column_name"), cell.label("value"), reason
-        ).subquery()
-        _insert_rejects(staging, sa.select(inner).where(inner.c.reason.is_not(None)))
-    op = _operation(plan, staging)
-    if op is not None:
-        cell = plan.staged(staging, CHANGE_COLUMN)
-        _insert_rejects(
-            staging,
-            sa.select(
-                stage.c.row_no,
-                sa.literal(CHANGE_COLUMN),
-                cell,
-                sa.literal(_("Use u (upsert) or d (delete).")),
-            ).where(sa.func.coalesce(op, "").not_in(["", *OPERATIONS])),
         )
+    return reasons
+
+
+def collect_rejects(plan: LoadPlan, staging: Staging) -> None:
+    """One scan finds the rows with any bad value; only those few are then split into rejects."""
+    stage = staging.stage
+    found = _reasons(plan, stage.c)
+    bad = sa.select(stage).where(sa.or_(*(r.is_not(None) for r in found.values()))).cte("bad")
+    reasons = _reasons(plan, bad.c)
+    parts = [
+        sa.select(bad.c.row_no, sa.literal(name), bad.c[f"c{i}"], reasons[name]).where(
+            reasons[name].is_not(None)
+        )
+        for i, name in enumerate(plan.columns)
+    ]
+    _insert_rejects(staging, sa.union_all(*parts) if len(parts) > 1 else parts[0])
     _reject_duplicate_keys(plan, staging)
 
 
@@ -210,6 +219,12 @@ def _row_list(row_no):
 
 def _reject_duplicate_keys(plan: LoadPlan, staging: Staging) -> None:
     stage = staging.stage
+    checked = [typed(plan, staging, name, checked=True) for name in plan.key]
+    rejects = staging.rejects
+    key_ok = ~sa.exists().where(rejects.c.row_no == stage.c.row_no, rejects.c.column_name.in_(plan.key))
+    repeated = sa.select(*checked).where(key_ok).group_by(*checked).having(sa.func.count() > 1)
+    if not database.fetch_all(repeated.limit(1)):
+        return  # the usual case: one cheap grouping, no join back
     keys = [typed(plan, staging, name).label(f"k{i}") for i, name in enumerate(plan.key)]
     groups = (
         sa.select(*keys, _row_list(stage.c.row_no).label("rows"))
@@ -265,14 +280,16 @@ def merge(plan: LoadPlan, staging: Staging, result: LoadResult) -> LoadResult:
     upserts = sa.and_(_is_upsert(plan, staging), valid)
     deletes = sa.and_(_is_delete(plan, staging), valid)
     same_key = sa.and_(*(table.c[name] == typed(plan, staging, name) for name in plan.key))
-    incoming = {name: typed(plan, staging, name) for name in plan.fields}
-    newer = _update_condition(plan, table, incoming)
+    incoming = {name: typed(plan, staging, name, checked=True) for name in plan.fields}
+    newer = _update_condition(plan, table, {n: typed(plan, staging, n) for n in plan.fields})
     to_upsert = database.fetch_value(sa.select(sa.func.count()).select_from(stage).where(upserts))
-    existing, stale = database.fetch_all(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((newer, 0), else_=1)), 0))
-        .select_from(stage.join(table, same_key))
-        .where(upserts)
-    )[0]
+    existing = stale = 0
+    if to_upsert and database.fetch_all(sa.select(sa.literal(1)).select_from(table).limit(1)):
+        existing, stale = database.fetch_all(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((newer, 0), else_=1)), 0))
+            .select_from(stage.join(table, same_key))
+            .where(upserts)
+        )[0]
     to_delete = database.fetch_value(sa.select(sa.func.count()).select_from(stage).where(deletes))
 
     if to_upsert:
@@ -290,6 +307,8 @@ def merge(plan: LoadPlan, staging: Staging, result: LoadResult) -> LoadResult:
             )
         else:
             statement = statement.on_conflict_do_nothing(index_elements=[table.c[name] for name in plan.key])
+        if not existing:  # nothing to conflict with (counted under the lock): a plain INSERT is faster
+            statement = insert.from_select([table.c[name] for name in plan.fields], source)
         database.execute(statement)
     deleted = 0
     if to_delete:
@@ -305,6 +324,11 @@ def merge(plan: LoadPlan, staging: Staging, result: LoadResult) -> LoadResult:
 def load_staged(plan: LoadPlan, staging: Staging, *, max_rejects: int | None) -> LoadResult:
     """Check and merge what is staged. Raises ``RejectedLoad`` (nothing written) past the allowance."""
     result = LoadResult(rows=staging.rows)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # JIT-compiling the wide CASE expressions of the checks costs more than it saves (measured:
+            # 2x slower on 1M rows); SET LOCAL ends with this transaction.
+            cursor.execute("SET LOCAL jit = off")
     collect_rejects(plan, staging)
     result.rejected = rejected_rows(staging)
     if result.rejected:
