@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from audiences.catalog.selectors import schema_fields, schema_links, schema_table
 from campaigns.activities.base import ActivityType, Outcome
+from campaigns.activities.linkpaths import check_paths, follow
 from campaigns.activities.registry import register
 from campaigns.activities.sqlparts import SortField, sort_clauses
-from campaigns.engine.context import column_meta
+from campaigns.engine.context import column_meta, dimension_by_name
 
 
 @dataclass
@@ -67,6 +68,9 @@ class Enrichment(ActivityType):
         for i, r in enumerate(config.related):
             if r.count < 1 or r.count > 20:
                 errors.append((f"related.{i}.count", _("Between 1 and 20 rows.")))
+        source = node.input_dimensions[0] if node.input_dimensions else None
+        if source and not source.startswith("@"):
+            errors += check_paths(config, dimension_by_name(source).schema)
         return errors
 
     def execute(self, ctx, inputs, config):
@@ -78,7 +82,7 @@ class Enrichment(ActivityType):
         columns = [t.c[c] for c in inp.column_names]
         meta = list(inp.columns)
         for n, f in enumerate(config.fields):
-            from_, col, fmeta = _follow(from_, t, inp, dim_schema, f.path, n)
+            from_, col, fmeta = follow(from_, t, inp, dim_schema, f.path, n)
             columns.append(col.label(f.name))
             meta.append(column_meta(f.name, fmeta.type, fmeta.is_personal))
         for n, r in enumerate(config.related):
@@ -146,18 +150,3 @@ class Enrichment(ActivityType):
 def _in_population(fk: list, keys: list) -> sa.ColumnElement:
     """Only the related rows of the population (not the whole 1-N table)."""
     return sa.tuple_(*fk).in_(sa.select(*keys)) if len(fk) > 1 else fk[0].in_(sa.select(*keys))
-
-
-def _follow(from_, t, inp, schema, path: str, n: int):
-    """Join along N-1 links of ``path`` (``link.link.field``) from the dimension; returns the column."""
-    *links, name = path.split(".")
-    current = schema_table(schema).alias(f"f{n}_0")
-    from_ = from_.outerjoin(current, sa.and_(*(current.c[k] == t.c[k] for k in inp.key_columns)))
-    for depth, link in enumerate(links, start=1):
-        side = schema_links(schema)[link]
-        if side.multiplies_rows:
-            raise ValueError(f"{link} is a 1-N link; use related rows or aggregates")
-        nxt = schema_table(side.to_schema).alias(f"f{n}_{depth}")
-        from_ = from_.outerjoin(nxt, sa.and_(*(current.c[a.name] == nxt.c[b.name] for a, b in side.keys)))
-        schema, current = side.to_schema, nxt
-    return from_, current.c[name], schema_fields(schema)[name]
