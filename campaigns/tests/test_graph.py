@@ -160,11 +160,22 @@ def test_activity_types_palette(api_as, viewer):
 
 @pytest.mark.django_db
 def test_enrichment_paths_are_checked_against_the_catalog(shop):
-    errors = errors_of([
-        A("c", "targeting.build_audience", dimension="customers"),
-        A("e", "targeting.enrichment", fields=[{"name": "x", "path": "nowhere.email"}, {"name": "y", "path": "nope"}],
-          aggregates=[{"name": "z", "link": "purchases", "function": "sum", "field": "missing"}],
-          related=[{"link": "bookings_typo", "fields": ["id"]}]),
-    ], [T("c", "e")])
-    assert set(errors) == {("e", "config.fields.0.path"), ("e", "config.fields.1.path"),
-                           ("e", "config.aggregates.0"), ("e", "config.related.0.link")}
+    errors = errors_of(
+        [
+            A("c", "targeting.build_audience", dimension="customers"),
+            A(
+                "e",
+                "targeting.enrichment",
+                fields=[{"name": "x", "path": "nowhere.email"}, {"name": "y", "path": "nope"}],
+                aggregates=[{"name": "z", "link": "purchases", "function": "sum", "field": "missing"}],
+                related=[{"link": "bookings_typo", "fields": ["id"]}],
+            ),
+        ],
+        [T("c", "e")],
+    )
+    assert set(errors) == {
+        ("e", "config.fields.0.path"),
+        ("e", "config.fields.1.path"),
+        ("e", "config.aggregates.0"),
+        ("e", "config.related.0.link"),
+    }
