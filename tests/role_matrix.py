@@ -538,14 +538,28 @@ API_ROUTES += [
 API_ROUTES += [
     Route("oc_channels:open", "get", lambda c: "/t/o/not-a-token/", _all(200, anon=200), label="bad token"),
     Route("oc_channels:click", "get", lambda c: "/t/c/not-a-token/", _all(404, anon=404), label="bad token"),
-    Route("oc_channels:unsubscribe", "get", lambda c: "/t/u/not-a-token/", _all(404, anon=404), label="bad token"),
     Route(
-        "oc_channels:provider_webhook", "post", lambda c: "/t/hooks/999999/", _all(404, anon=404),
-        data=lambda c: {"events": []}, label="unknown configuration",
+        "oc_channels:unsubscribe",
+        "get",
+        lambda c: "/t/u/not-a-token/",
+        _all(404, anon=404),
+        label="bad token",
     ),
     Route(
-        "oc_channels:sms_inbound", "post", lambda c: "/t/sms/999999/inbound/", _all(404, anon=404),
-        data=lambda c: {"from": "+15550000001", "text": "STOP"}, label="unknown configuration",
+        "oc_channels:provider_webhook",
+        "post",
+        lambda c: "/t/hooks/999999/",
+        _all(404, anon=404),
+        data=lambda c: {"events": []},
+        label="unknown configuration",
+    ),
+    Route(
+        "oc_channels:sms_inbound",
+        "post",
+        lambda c: "/t/sms/999999/inbound/",
+        _all(404, anon=404),
+        data=lambda c: {"from": "+15550000001", "text": "STOP"},
+        label="unknown configuration",
     ),
 ]
 
@@ -702,5 +716,208 @@ API_ROUTES += [
         lambda c: f"/api/v1/audiences/{_saved(c)['audience'].pk}/share/",
         _only_admin(204),
         data=lambda c: {"actions": ["view"], "users": [c["other"].username]},
+    ),
+]
+
+
+def _channels(ctx) -> dict:
+    """Channel rows written directly (the matrix checks access, not the services)."""
+    if "channels" not in ctx:
+        from django.utils import timezone
+
+        from channels import models as m
+
+        configuration = m.ChannelConfiguration.objects.create(
+            name="matrix-mail",
+            channel="email",
+            provider="smtp",
+            dimension=_catalog(ctx)["dimension"],
+            address_field="email",
+        )
+        delivery = m.Delivery.objects.create(
+            channel="email", category="marketing", configuration=configuration
+        )
+        entry = m.LedgerEntry.objects.create(
+            delivery=delivery,
+            recipient_key="1",
+            profile_key="1",
+            channel="email",
+            category="marketing",
+            address="a@example.test",
+            created_at=timezone.now(),
+        )
+        ctx["channels"] = {
+            "configuration": configuration,
+            "rule": m.CappingRule.objects.create(channel="email", max_messages=3, period="week"),
+            "suppression": m.SuppressionEntry.objects.create(
+                channel="email", address="x@example.test", reason="manual"
+            ),
+            "delivery": delivery,
+            "entry": entry,
+            "event": m.TrackingEvent.objects.create(
+                delivery=delivery, entry=entry, kind="open", occurred_at=timezone.now()
+            ),
+            "caught": m.CaughtMessage.objects.create(
+                channel="email", recipient="a@example.test", subject="Hi"
+            ),
+        }
+    return ctx["channels"]
+
+
+READ_ONLY = AdminAccess(EVERYONE, NOBODY, NOBODY, NOBODY)
+ADMIN_ACCESS.update(
+    {
+        "oc_channels.channelconfiguration": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+        "oc_channels.cappingrule": AdminAccess(EVERYONE, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+        "oc_channels.suppressionentry": AdminAccess(EVERYONE, ONLY_ADMIN, NOBODY, ONLY_ADMIN),
+        "oc_channels.delivery": READ_ONLY,
+        "oc_channels.ledgerentry": READ_ONLY,
+        "oc_channels.trackingevent": READ_ONLY,
+        "oc_channels.caughtmessage": READ_ONLY,
+    }
+)
+ADMIN_OBJECTS.update(
+    {
+        "oc_channels.channelconfiguration": lambda ctx: _channels(ctx)["configuration"],
+        "oc_channels.cappingrule": lambda ctx: _channels(ctx)["rule"],
+        "oc_channels.suppressionentry": lambda ctx: _channels(ctx)["suppression"],
+        "oc_channels.delivery": lambda ctx: _channels(ctx)["delivery"],
+        "oc_channels.ledgerentry": lambda ctx: _channels(ctx)["entry"],
+        "oc_channels.trackingevent": lambda ctx: _channels(ctx)["event"],
+        "oc_channels.caughtmessage": lambda ctx: _channels(ctx)["caught"],
+    }
+)
+ADMIN_SITE_ROUTES["admin:oc_channels_delivery_report"] = {
+    ANON: 302,
+    ADMIN: 200,
+    APPROVER: 200,
+    MANAGER: 200,
+    VIEWER: 200,
+}
+API_ROUTES += [
+    Route("channel-configuration-list", "get", lambda c: "/api/v1/channel-configurations/", _all(200)),
+    Route(
+        "channel-configuration-list",
+        "post",
+        lambda c: "/api/v1/channel-configurations/",
+        _only_admin(201),
+        data=lambda c: {
+            "name": "new-mail",
+            "channel": "email",
+            "provider": "smtp",
+            "address_field": "email",
+            "dimension": _catalog(c)["customer"].name,
+        },
+    ),
+    Route(
+        "channel-configuration-detail",
+        "get",
+        lambda c: f"/api/v1/channel-configurations/{_channels(c)['configuration'].pk}/",
+        _all(200),
+    ),
+    Route(
+        "channel-configuration-detail",
+        "patch",
+        lambda c: f"/api/v1/channel-configurations/{_channels(c)['configuration'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"rate_per_second": 10},
+    ),
+    Route(
+        "channel-configuration-detail",
+        "delete",
+        lambda c: f"/api/v1/channel-configurations/{_channels(c)['configuration'].pk}/",
+        _only_admin(400),
+        label="used by a delivery",
+    ),
+    Route(
+        "channel-configuration-sms-length",
+        "post",
+        lambda c: "/api/v1/channel-configurations/sms-length/",
+        _all(200),
+        data=lambda c: {"text": "Hello"},
+    ),
+    Route("capping-rule-list", "get", lambda c: "/api/v1/capping-rules/", _all(200)),
+    Route(
+        "capping-rule-list",
+        "post",
+        lambda c: "/api/v1/capping-rules/",
+        _only_admin(201),
+        data=lambda c: {"channel": "sms", "max_messages": 2, "period": "day"},
+    ),
+    Route(
+        "capping-rule-detail", "get", lambda c: f"/api/v1/capping-rules/{_channels(c)['rule'].pk}/", _all(200)
+    ),
+    Route(
+        "capping-rule-detail",
+        "patch",
+        lambda c: f"/api/v1/capping-rules/{_channels(c)['rule'].pk}/",
+        _only_admin(200),
+        data=lambda c: {"max_messages": 4},
+    ),
+    Route(
+        "capping-rule-detail",
+        "delete",
+        lambda c: f"/api/v1/capping-rules/{_channels(c)['rule'].pk}/",
+        _only_admin(204),
+    ),
+    Route("suppression-list", "get", lambda c: "/api/v1/suppressions/", _all(200)),
+    Route(
+        "suppression-list",
+        "post",
+        lambda c: "/api/v1/suppressions/",
+        _only_admin(201),
+        data=lambda c: {"channel": "email", "address": "New@Example.test", "reason": "manual"},
+    ),
+    Route(
+        "suppression-detail",
+        "get",
+        lambda c: f"/api/v1/suppressions/{_channels(c)['suppression'].pk}/",
+        _all(200),
+    ),
+    Route(
+        "suppression-detail",
+        "delete",
+        lambda c: f"/api/v1/suppressions/{_channels(c)['suppression'].pk}/",
+        _only_admin(204),
+    ),
+    Route("delivery-list", "get", lambda c: "/api/v1/deliveries/", _all(200)),
+    Route(
+        "delivery-detail", "get", lambda c: f"/api/v1/deliveries/{_channels(c)['delivery'].pk}/", _all(200)
+    ),
+    Route(
+        "delivery-report",
+        "get",
+        lambda c: f"/api/v1/deliveries/report/?delivery={_channels(c)['delivery'].pk}",
+        _all(200),
+    ),
+]
+
+
+# --- Canvas and rule builder (issue 8): admin pages, their JSON reads, the JavaScript catalog ---------
+ADMIN_SITE_ROUTES.update(
+    {
+        "javascript-catalog": {ANON: 200, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+        "audiences-rule-builder": {ANON: 302, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+        "audiences-rule-builder-meta": {ANON: 401, ADMIN: 200, APPROVER: 200, MANAGER: 200, VIEWER: 200},
+    }
+)
+NOT_PAGES["admin:campaigns_campaign_canvas"] = (
+    "a per-object page: tests/browser/test_canvas_access.py checks it for every profile"
+)
+API_ROUTES += [
+    Route("activity-schema-list", "get", lambda c: "/api/v1/activity-schemas/", _all(200)),
+    Route(
+        "activity-schema-outputs",
+        "post",
+        lambda c: "/api/v1/activity-schemas/outputs/",
+        _all(200),
+        data=lambda c: {"type": "flow.fork", "config": {"branches": ["a", "b"]}},
+    ),
+    Route(
+        "audiences-rule-builder-expression",
+        "post",
+        lambda c: "/api/v1/rule-builder/expression/",
+        _all(200),
+        data=lambda c: {"dimension": _catalog(c)["dimension"].pk, "expression": "@id + 1"},
     ),
 ]

@@ -29,6 +29,7 @@ class EmailActivityConfig:
     rule_set: str = "default"
     track_opens: bool = True
     track_clicks: bool = True
+    send_without_confirmation: bool = False  # a one-time live campaign holds sends otherwise
 
 
 @dataclass
@@ -39,6 +40,7 @@ class SmsActivityConfig:
     variants: list[SmsVariant] = field(default_factory=list)
     rule_set: str = "default"
     track_clicks: bool = False
+    send_without_confirmation: bool = False  # a one-time live campaign holds sends otherwise
 
 
 @dataclass
@@ -49,6 +51,7 @@ class PushActivityConfig:
     variants: list[PushVariant] = field(default_factory=list)
     rule_set: str = "default"
     track_clicks: bool = True
+    send_without_confirmation: bool = False  # a one-time live campaign holds sends otherwise
 
 
 CONFIG_CLASSES = {"email": EmailActivityConfig, "sms": SmsActivityConfig, "push": PushActivityConfig}

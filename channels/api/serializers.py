@@ -1,0 +1,92 @@
+"""API shapes of the channels app. Writes go through the services; these only validate shapes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from audiences.catalog.models import TargetingDimension
+from channels.models import CappingRule, ChannelConfiguration, Delivery, SuppressionEntry
+
+
+class ChannelConfigurationSerializer(serializers.ModelSerializer):
+    dimension = serializers.SlugRelatedField(
+        slug_field="schema__name", queryset=TargetingDimension.objects.all()
+    )
+
+    class Meta:
+        model = ChannelConfiguration
+        fields = [
+            "id",
+            "name",
+            "channel",
+            "marketing",
+            "transactional",
+            "provider",
+            "provider_settings",
+            "from_email",
+            "from_name",
+            "reply_to",
+            "sms_sender_id",
+            "rate_per_second",
+            "throttle_window_hours",
+            "dimension",
+            "delivery_level",
+            "secondary_link",
+            "address_field",
+            "tracking_base_url",
+            "enabled",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def run_validators(self, value):
+        pass  # uniqueness and the rest are the service's job (one error shape)
+
+
+class CappingRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CappingRule
+        fields = ["id", "rule_set", "channel", "max_messages", "period", "enabled"]
+
+
+class SuppressionEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SuppressionEntry
+        fields = ["id", "channel", "address", "reason", "detail", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators = []
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "campaign",
+            "campaign_name",
+            "run_id",
+            "activity_key",
+            "activity_label",
+            "channel",
+            "category",
+            "configuration",
+            "status",
+            "targeted",
+            "excluded",
+            "is_proof",
+            "created_at",
+            "deadline_at",
+            "finished_at",
+        ]
+
+
+class ReportQuery(serializers.Serializer):
+    campaign = serializers.IntegerField(required=False)
+    run = serializers.IntegerField(required=False)
+    activity_key = serializers.CharField(required=False)
+    delivery = serializers.IntegerField(required=False)
+
+
+class SmsLengthInput(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=5000)

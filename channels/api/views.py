@@ -1,0 +1,149 @@
+"""Channel endpoints: configurations, capping rules, suppression list (Administrators write), deliveries
+and their report (everybody reads), the SMS length counter."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.permissions import requires
+from api.viewsets import RestrictedModelViewSet
+from channels.api import serializers as s
+from channels.models import CappingRule, ChannelConfiguration, Delivery, SuppressionEntry
+from channels.personalization.sms import sms_length
+from channels.reporting import figures
+from channels.services import configurations as services
+
+
+def _valid(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class ChannelConfigurationFilterSet(filters.FilterSet):
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = ChannelConfiguration
+        fields = ["channel", "provider", "enabled"]
+
+
+class ChannelConfigurationViewSet(RestrictedModelViewSet):
+    base_queryset = ChannelConfiguration.objects.select_related("dimension__schema")
+    serializer_class = s.ChannelConfigurationSerializer
+    filterset_class = ChannelConfigurationFilterSet
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.ChannelConfigurationSerializer, request.data)
+        configuration = services.configuration_create(actor=request.user, data=data)
+        return Response(s.ChannelConfigurationSerializer(configuration).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        configuration = self.get_object()
+        data = _valid(s.ChannelConfigurationSerializer, request.data, partial=True)
+        configuration = services.configuration_update(
+            actor=request.user, configuration=configuration, data=data
+        )
+        return Response(s.ChannelConfigurationSerializer(configuration).data)
+
+    def perform_destroy(self, instance):
+        services.configuration_delete(actor=self.request.user, configuration=instance)
+
+    @extend_schema(request=s.SmsLengthInput, responses=None)
+    @action(detail=False, methods=["post"], url_path="sms-length")
+    @requires("view")
+    def sms_length(self, request):
+        """Encoding, length and segment count of an SMS text (GSM-7 or UCS-2)."""
+        result = sms_length(_valid(s.SmsLengthInput, request.data)["text"])
+        return Response(
+            {
+                "encoding": result.encoding,
+                "units": result.units,
+                "segments": result.segments,
+                "per_segment": result.per_segment,
+            }
+        )
+
+
+class CappingRuleFilterSet(filters.FilterSet):
+    class Meta:
+        model = CappingRule
+        fields = ["rule_set", "channel", "enabled"]
+
+
+class CappingRuleViewSet(RestrictedModelViewSet):
+    base_queryset = CappingRule.objects.all()
+    serializer_class = s.CappingRuleSerializer
+    filterset_class = CappingRuleFilterSet
+
+    def perform_create(self, serializer):
+        serializer.instance = services.capping_rule_save(
+            actor=self.request.user, rule=CappingRule(**serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        rule = serializer.instance
+        for key, value in serializer.validated_data.items():
+            setattr(rule, key, value)
+        services.capping_rule_save(actor=self.request.user, rule=rule)
+
+    def perform_destroy(self, instance):
+        services.capping_rule_delete(actor=self.request.user, rule=instance)
+
+
+class SuppressionFilterSet(filters.FilterSet):
+    q = filters.CharFilter(field_name="address", lookup_expr="icontains")
+
+    class Meta:
+        model = SuppressionEntry
+        fields = ["channel", "reason"]
+
+
+class SuppressionEntryViewSet(RestrictedModelViewSet):
+    base_queryset = SuppressionEntry.objects.all()
+    serializer_class = s.SuppressionEntrySerializer
+    filterset_class = SuppressionFilterSet
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.suppression_add(actor=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.suppression_remove(actor=self.request.user, entry=instance)
+
+
+class DeliveryFilterSet(filters.FilterSet):
+    campaign_id = filters.NumberFilter(field_name="campaign_id")
+    run_id = filters.NumberFilter(field_name="run_id")
+
+    class Meta:
+        model = Delivery
+        fields = ["channel", "status", "activity_key", "is_proof"]
+
+
+class DeliveryViewSet(RestrictedModelViewSet):
+    """Deliveries are written by live runs and proofs only; here they are read, with their report."""
+
+    base_queryset = Delivery.objects.all()
+    serializer_class = s.DeliverySerializer
+    filterset_class = DeliveryFilterSet
+    http_method_names = ["get", "head", "options"]
+
+    @extend_schema(parameters=[s.ReportQuery], responses=None)
+    @action(detail=False, methods=["get"])
+    @requires("view")
+    def report(self, request):
+        """The report figures of a campaign, run, channel activity or delivery (see docs/reporting.md)."""
+        q = _valid(s.ReportQuery, request.query_params)
+        deliveries = figures.deliveries_for(
+            actor=request.user,
+            campaign_id=q.get("campaign"),
+            run_id=q.get("run"),
+            activity_key=q.get("activity_key"),
+            delivery_id=q.get("delivery"),
+        )
+        return Response(figures.full_report(deliveries))

@@ -1,0 +1,1 @@
+"""Delivery reports: figures computed in the database, the same for the admin page, CSV and the API."""
