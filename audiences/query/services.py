@@ -114,6 +114,7 @@ def rule_select(
 
 
 def rule_count_select(*, dimension, rule, variables=None, options=None) -> sa.Select:
+    """``count(*)`` of the rule's rows (the statement ``rule_count`` runs, and the benchmark times)."""
     compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, options=options)
     return sa.select(sa.func.count()).select_from(compiled.base).where(compiled.predicate)
 

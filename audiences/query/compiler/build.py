@@ -46,6 +46,7 @@ class CompiledRule:
     decisions: list[Decision]
     errors: list[tree.RuleError]
     catalog: CatalogSnapshot
+    keyset: KeySet | None = None  # the whole rule is one semi-join (a count can drive from its keys)
 
 
 @dataclass
@@ -408,8 +409,11 @@ def compile_rule(
     compiler = RuleCompiler(catalog, dialect, dict(variables or {}), options or PlannerOptions())
     info = catalog.info(schema)
     base = compiler.aliases.new(info)
-    predicate = sa.true() if rule is None else compiler.predicate(rule, Scope(info, base))
-    return CompiledRule(predicate, base, info, compiler.planner.decisions, compiler.errors, catalog)
+    part = sa.true() if rule is None else compiler.node_sql(rule, Scope(info, base))
+    keyset = part if isinstance(part, KeySet) else None
+    return CompiledRule(
+        as_clause(part), base, info, compiler.planner.decisions, compiler.errors, catalog, keyset
+    )
 
 
 __all__ = ["ZERO_DEFAULT", "CompiledRule", "RuleCompiler", "Scope", "compile_rule", "is_numeric"]
