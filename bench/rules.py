@@ -96,22 +96,22 @@ def build(customers: int, purchases: int) -> TargetingDimension:
             f"""INSERT INTO {customer.table_name} (id, email, age, city, vip, birth_date, created_at)
             SELECT g, 'c' || g || '@example.test', 18 + (g * 7919) %% 60,
                    (ARRAY['Paris','Lyon','Nice','Lille','Brest'])[1 + g %% 5], g %% 3 = 0,
-                   date '1950-01-01' + ((g * 31) %% 20000), now() - ((g %% 1500) || ' days')::interval
-            FROM generate_series(1, %s) g""",
+                   date '1950-01-01' + ((g * 31) %% 20000)::int, now() - ((g %% 1500) || ' days')::interval
+            FROM generate_series(1::bigint, %s) g""",
             [customers],
         )
         cursor.execute(
             f"""INSERT INTO {purchase.table_name} (id, customer_id, product_id, amount, purchased_on)
             SELECT g, 1 + (g * 2654435761) %% %s, 1 + (g * 7) %% 10000, ((g * 37) %% 50000) / 100.0,
-                   current_date - ((g * 13) %% 730)
-            FROM generate_series(1, %s) g""",
+                   current_date - ((g * 13) %% 730)::int
+            FROM generate_series(1::bigint, %s) g""",
             [customers, purchases],
         )
         cursor.execute(
             f"""INSERT INTO {visit.table_name} (id, customer_id, page, visited_on)
             SELECT g, 1 + (g * 40503) %% %s, CASE WHEN g %% 50 = 0 THEN 'cart' ELSE 'home' END,
-                   current_date - (g %% 365)
-            FROM generate_series(1, %s) g""",
+                   current_date - (g %% 365)::int
+            FROM generate_series(1::bigint, %s) g""",
             [customers, customers * 2],
         )
     # Links index the key columns of the "many" side (purchase.customer_id, purchase.product_id, ...).
