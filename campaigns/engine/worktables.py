@@ -18,6 +18,7 @@ from audiences.catalog import database
 
 WORKING_PREFIX = "oc_wt_"
 SCRATCH_PREFIX = "oc_ws_"
+ANALYZE_FROM_ROWS = 5000
 
 
 class CreateTableAs(Executable, ClauseElement):
@@ -70,10 +71,11 @@ def finish(name: str, key_columns: list[str], *, rowcount: int | None = None, lo
         table = sa.Table(name, sa.MetaData(), *(sa.Column(c) for c in key_columns))
         database.execute(CreateIndex(sa.Index(f"{name}_k", *(table.c[c] for c in key_columns))))
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f'ANALYZE "{name}"')  # name built from integers above
-        if rowcount is not None and rowcount >= 0:
-            return rowcount
+        rows = rowcount if rowcount is not None and rowcount >= 0 else count(name)
+        if rows >= ANALYZE_FROM_ROWS:  # fresh statistics for the next activity's plans; tiny tables need none
+            with connection.cursor() as cursor:
+                cursor.execute(f'ANALYZE "{name}"')  # name built from integers above
+        return rows
     return count(name)
 
 

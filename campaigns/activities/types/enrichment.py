@@ -91,11 +91,11 @@ class Enrichment(ActivityType):
             child_fields = schema_fields(side.to_schema)
             fk = [child.c[b.name] for _a, b in side.keys]
             order = sort_clauses(r.order_by, {c.key: c for c in child.c}) or [c for c in child.primary_key]
+            source, fk = _population_join(inp, side, child, f"wr{n}")
             rn = sa.func.row_number().over(partition_by=fk, order_by=order).label("oc_rn")
             ranked = sa.select(
                 *(c.label(f"k{i}") for i, c in enumerate(fk)), *(child.c[f] for f in r.fields), rn
-            )
-            ranked = ranked.where(_in_population(fk, keys))
+            ).select_from(source)
             ranked = ranked.subquery(f"rk{n}")
             prefix = r.prefix or r.link
             pivot_cols = []
@@ -122,9 +122,9 @@ class Enrichment(ActivityType):
             func = (
                 sa.func.count() if a.function == "count" else getattr(sa.func, a.function)(child.c[a.field])
             )
-            agg = sa.select(*(c.label(f"k{i}") for i, c in enumerate(fk)), func.label("v")).group_by(*fk)
-            agg = agg.where(_in_population(fk, keys))
-            agg = agg.subquery(f"ag{n}")
+            source, fk = _population_join(inp, side, child, f"wa{n}")
+            agg = sa.select(*(c.label(f"k{i}") for i, c in enumerate(fk)), func.label("v"))
+            agg = agg.select_from(source).group_by(*fk).subquery(f"ag{n}")
             from_ = from_.outerjoin(agg, sa.and_(*(agg.c[f"k{i}"] == k for i, k in enumerate(keys))))
             value = sa.func.coalesce(agg.c.v, 0) if a.function == "count" else agg.c.v
             columns.append(value.label(a.name))
@@ -147,6 +147,18 @@ class Enrichment(ActivityType):
         return Outcome()
 
 
-def _in_population(fk: list, keys: list) -> sa.ColumnElement:
-    """Only the related rows of the population (not the whole 1-N table)."""
-    return sa.tuple_(*fk).in_(sa.select(*keys)) if len(fk) > 1 else fk[0].in_(sa.select(*keys))
+def _population_join(inp, side, child, alias: str):
+    """The related rows of the population only, as a join from the working table (the database then
+    hashes the population and scans the related table once, instead of probing it row by row).
+    Returns the FROM and the population's key columns, by which related rows are grouped."""
+    w = inp.table.alias(alias)
+    names = [a.name for a, _b in side.keys]
+    if all(name in inp.column_names for name in names):
+        via = {name: w.c[name] for name in names}
+        source = w
+    else:  # the link leaves from non-key fields: go through the dimension's row
+        d = schema_table(side.from_schema).alias(f"{alias}d")
+        source = w.join(d, sa.and_(*(d.c[k] == w.c[k] for k in inp.key_columns)))
+        via = {name: d.c[name] for name in names}
+    on = sa.and_(*(via[a.name] == child.c[b.name] for a, b in side.keys))
+    return source.join(child, on), [w.c[k] for k in inp.key_columns]
