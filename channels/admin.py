@@ -31,6 +31,8 @@ from channels.services import configurations as services
 
 
 class ChannelConfigurationForm(forms.ModelForm):
+    tracking_base_url = forms.URLField(label=_("tracking base URL"), required=False, assume_scheme="https")
+
     class Meta:
         model = ChannelConfiguration
         fields = list(services.CONFIGURATION_FIELDS)
