@@ -119,6 +119,8 @@ class CampaignCanvasAdminMixin:
                 "api": "/api/v1/",
                 "changeUrl": reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
                 "ruleBuilderUrl": reverse("audiences-rule-builder"),
+                "ruleMeta": reverse("audiences-rule-builder-meta"),
+                "expressionUrl": reverse("audiences-rule-builder-expression"),
             },
         }
         return TemplateResponse(request, "admin/campaigns/campaign/canvas.html", context)
