@@ -921,3 +921,20 @@ API_ROUTES += [
         data=lambda c: {"dimension": _catalog(c)["dimension"].pk, "expression": "@id + 1"},
     ),
 ]
+API_ROUTES += [
+    Route(
+        "delivery-proof",
+        "post",
+        lambda c: "/api/v1/deliveries/proof/",
+        _all(400),
+        data=lambda c: {
+            "run": 999999,
+            "activity_key": "mail",
+            "recipient_keys": [1],
+            "addresses": ["r@team.test"],
+        },
+        label="unknown run",
+    ),
+]
+
+import tests.role_matrix_lifecycle  # noqa: E402, F401 - lifecycle rows (issue 7)

@@ -90,3 +90,12 @@ class ReportQuery(serializers.Serializer):
 
 class SmsLengthInput(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=5000)
+
+
+class ProofInput(serializers.Serializer):
+    run = serializers.IntegerField()
+    activity_key = serializers.CharField(max_length=63)
+    recipient_keys = serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=10)
+    addresses = serializers.ListField(
+        child=serializers.CharField(max_length=254), min_length=1, max_length=10
+    )

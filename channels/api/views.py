@@ -3,10 +3,12 @@ and their report (everybody reads), the SMS length counter."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from api.permissions import requires
@@ -131,7 +133,10 @@ class DeliveryViewSet(RestrictedModelViewSet):
     base_queryset = Delivery.objects.all()
     serializer_class = s.DeliverySerializer
     filterset_class = DeliveryFilterSet
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]  # POST only for the proof action
+
+    def create(self, request, *args, **kwargs):
+        raise MethodNotAllowed("POST")
 
     @extend_schema(parameters=[s.ReportQuery], responses=None)
     @action(detail=False, methods=["get"])
@@ -147,3 +152,31 @@ class DeliveryViewSet(RestrictedModelViewSet):
             delivery_id=q.get("delivery"),
         )
         return Response(figures.full_report(deliveries))
+
+    @extend_schema(request=s.ProofInput, responses={201: s.DeliverySerializer})
+    @action(detail=False, methods=["post"])
+    @requires("view")
+    def proof(self, request):
+        """Send a proof of a channel activity for chosen rows of a test run to up to ten addresses."""
+        from django.core.exceptions import ValidationError
+
+        from accounts.permissions import restrict
+        from campaigns.models import Run
+        from channels.services.proofs import proof_send
+
+        data = _valid(s.ProofInput, request.data)
+        run = (
+            restrict(request.user, "view", Run.objects.select_related("campaign"))
+            .filter(pk=data["run"])
+            .first()
+        )
+        if run is None:
+            raise ValidationError({"run": _("Unknown run.")})
+        delivery = proof_send(
+            actor=request.user,
+            run=run,
+            activity_key=data["activity_key"],
+            recipient_keys=data["recipient_keys"],
+            addresses=data["addresses"],
+        )
+        return Response(s.DeliverySerializer(delivery).data, status=status.HTTP_201_CREATED)

@@ -108,3 +108,40 @@ def test_a_live_run_sends_once_even_if_the_task_runs_again(catalog, email_config
     assert delivery.campaign_id == campaign.pk and delivery.targeted == 8 and delivery.excluded == 3
     assert LedgerEntry.objects.filter(delivery=delivery, state="sent").count() == 5
     assert len(smtp_sink.messages) == 5
+
+
+def test_proofs_render_chosen_test_run_rows_for_up_to_ten_reviewers(
+    catalog, email_configuration, smtp_sink, drive
+):
+    from django.core.exceptions import ValidationError
+
+    from channels.services.proofs import proof_send
+
+    # given a test run that reached the channel activity
+    campaign = _graph(catalog, catalog["admin"])
+    run = drive(run_start, actor=catalog["admin"], campaign=campaign)
+    # when
+    delivery = proof_send(
+        actor=catalog["admin"],
+        run=run,
+        activity_key="mail",
+        recipient_keys=[2, 6],
+        addresses=["rev1@team.test", "Rev2@Team.test"],
+    )
+    # then: Fay (6, no consent) still renders for reviewers; nobody but reviewers receives anything
+    subjects = sorted((rcpts[0], m["Subject"]) for rcpts, m in smtp_sink.messages)
+    assert subjects == [
+        ("rev1@team.test", "[Proof] Hi Bob"),
+        ("rev1@team.test", "[Proof] Hi Fay"),
+        ("rev2@team.test", "[Proof] Hi Bob"),
+        ("rev2@team.test", "[Proof] Hi Fay"),
+    ]
+    assert delivery.is_proof
+    with pytest.raises(ValidationError):
+        proof_send(
+            actor=catalog["admin"],
+            run=run,
+            activity_key="mail",
+            recipient_keys=[1],
+            addresses=[f"r{i}@team.test" for i in range(11)],
+        )
