@@ -5,7 +5,7 @@
    configuration that changes an activity's outputs) changes ``doc`` and redraws. Undo is a stack of
    documents. Saving sends the version read; a 409 means someone saved in between. */
 
-import { ApiError, announce, api, fmt, h, readConfig, t, fill } from "./common.js";
+import { ApiError, announce, api, fmt, h, readConfig, gettext, fill } from "./common.js";
 import { loadMeta, RuleBuilder, ruleActions } from "./rule_builder.js";
 import { SchemaForm, defaultFor } from "./schema_form.js";
 import { RunMonitor } from "./run_panel.js";
@@ -93,7 +93,7 @@ class Canvas {
       el.querySelector(".oc-node-type").textContent = type.label;
       el.setAttribute("tabindex", "0");
       el.setAttribute("role", "button");
-      el.setAttribute("aria-label", fmt(t("Activity %(label)s (%(type)s)"), { label: activity.label || activity.key, type: type.label }));
+      el.setAttribute("aria-label", fmt(gettext("Activity %(label)s (%(type)s)"), { label: activity.label || activity.key, type: type.label }));
       el.dataset.key = activity.key;
       this.outputs[activity.key].forEach((name, i) => {
         const port = el.querySelector(`.outputs .output_${i + 1}`);
@@ -129,7 +129,7 @@ class Canvas {
       if (task) {
         const state = { running: "running", queued: "running", waiting: "waiting", paused: "waiting", done: "done", skipped: "done", failed: "error" }[task.status] || "running";
         el.classList.add(`oc-task-${state}`);
-        mark.textContent = { running: t("running"), waiting: t("waiting for you"), error: t("error"), done: t("done") }[state];
+        mark.textContent = { running: gettext("running"), waiting: gettext("waiting for you"), error: gettext("error"), done: gettext("done") }[state];
         mark.dataset.status = state;
         mark.title = task.error || task.message || "";
       } else {
@@ -163,10 +163,10 @@ class Canvas {
       const text = tr.label || ((tr.output || "out") !== "out" ? tr.output : "");
       const label = h("button", { type: "button", class: "oc-transition-label", "data-transition": String(index),
         "data-source": tr.source, "data-output": tr.output || "out", style: `left:${point.x}px;top:${point.y}px`,
-        "aria-label": fmt(t("Transition from %(source)s (%(output)s) to %(target)s"), { source: tr.source, output: tr.output || "out", target: tr.target }),
+        "aria-label": fmt(gettext("Transition from %(source)s (%(output)s) to %(target)s"), { source: tr.source, output: tr.output || "out", target: tr.target }),
         onclick: (event) => { event.stopPropagation(); this.selectTransition(index); } },
       text ? h("span", { class: "oc-transition-text" }, text) : null,
-      result ? h("span", { class: "oc-count", "data-count": result.activated ? String(result.row_count) : "" }, result.activated ? Number(result.row_count).toLocaleString() : t("not activated")) : null);
+      result ? h("span", { class: "oc-count", "data-count": result.activated ? String(result.row_count) : "" }, result.activated ? Number(result.row_count).toLocaleString() : gettext("not activated")) : null);
       if (!text && !result) label.classList.add("oc-empty-label");
       layer.append(label);
     });
@@ -261,7 +261,7 @@ class Canvas {
       const target = this.keyById.get(String(c.input_id));
       const output = this.outputs[source][Number(c.output_class.split("_")[1]) - 1];
       if (this.doc.transitions.some((tr) => tr.source === source && (tr.output || "out") === output)) {
-        announce(this.messages, fmt(t("Output %(output)s of %(source)s already has a transition."), { output, source }), "warning");
+        announce(this.messages, fmt(gettext("Output %(output)s of %(source)s already has a transition."), { output, source }), "warning");
         this.drawing = true;
         e.removeSingleConnection(c.output_id, c.input_id, c.output_class, c.input_class);
         this.drawing = false;
@@ -372,7 +372,7 @@ class Canvas {
     if (!cfg.editable || this.history.length < 2) return;
     this.future.push(this.history.pop());
     await this.restore(this.history[this.history.length - 1]);
-    announce(this.messages, t("Undone."));
+    announce(this.messages, gettext("Undone."));
   }
 
   async redo() {
@@ -405,7 +405,7 @@ class Canvas {
     this.selected = new Set([key]);
     await this.changed();
     this.showPanel();
-    announce(this.messages, fmt(t("%(label)s added."), { label: type.label }));
+    announce(this.messages, fmt(gettext("%(label)s added."), { label: type.label }));
     return activity;
   }
 
@@ -437,7 +437,7 @@ class Canvas {
     if (this.selected.size) {
       const n = this.selected.size;
       await this.removeKeys([...this.selected]);
-      announce(this.messages, fmt(t("%(n)s activities deleted (Ctrl+Z undoes)."), { n }));
+      announce(this.messages, fmt(gettext("%(n)s activities deleted (Ctrl+Z undoes)."), { n }));
     }
   }
 
@@ -450,7 +450,7 @@ class Canvas {
       transitions: this.doc.transitions.filter((tr) => keys.has(tr.source) && keys.has(tr.target)),
     };
     localStorage.setItem(CLIPBOARD, JSON.stringify(data));
-    announce(this.messages, fmt(t("%(n)s activities copied."), { n: data.activities.length }));
+    announce(this.messages, fmt(gettext("%(n)s activities copied."), { n: data.activities.length }));
   }
 
   async paste() {
@@ -484,7 +484,7 @@ class Canvas {
     this.selected = new Set(added.map((a) => a.key));
     await this.changed();
     this.showPanel();
-    announce(this.messages, fmt(t("%(n)s activities pasted."), { n: added.length }));
+    announce(this.messages, fmt(gettext("%(n)s activities pasted."), { n: added.length }));
   }
 
   /* --- selection and the side panel ------------------------------------------------------------------ */
@@ -530,8 +530,8 @@ class Canvas {
       return;
     }
     fill(panel, 
-      h("h2", {}, this.selected.size ? fmt(t("%(n)s activities selected"), { n: this.selected.size }) : t("Campaign")),
-      this.selected.size ? h("p", {}, t("Ctrl+C copies them, Delete deletes them.")) : h("p", {}, t("Select an activity to configure it, or a transition to see its population.")),
+      h("h2", {}, this.selected.size ? fmt(gettext("%(n)s activities selected"), { n: this.selected.size }) : gettext("Campaign")),
+      this.selected.size ? h("p", {}, gettext("Ctrl+C copies them, Delete deletes them.")) : h("p", {}, gettext("Select an activity to configure it, or a transition to see its population.")),
       this.graphErrors.length ? h("ul", { class: "errorlist" }, this.graphErrors.map((e) => h("li", {}, e))) : null,
     );
   }
@@ -565,15 +565,15 @@ class Canvas {
       dimension: ({ id, value, readOnly, set }) => h("select", { id, disabled: readOnly, onchange: (e) => set(e.target.value) },
         h("option", { value: "" }, "—"), dimensions.map((d) => h("option", { value: d.schema, selected: d.schema === value }, `${d.label} (${d.schema})`))),
       "inbound-activity": ({ id, value, readOnly, set }) => h("select", { id, disabled: readOnly, onchange: (e) => set(e.target.value || null) },
-        h("option", { value: "" }, t("(the first input)")), inbound().map((k) => h("option", { value: k, selected: k === value }, k))),
+        h("option", { value: "" }, gettext("(the first input)")), inbound().map((k) => h("option", { value: k, selected: k === value }, k))),
       textarea: ({ id, value, readOnly, set }) => { const el = h("textarea", { id, rows: 4, cols: 40, disabled: readOnly, onchange: (e) => set(e.target.value) }); el.value = value || ""; return el; },
       rule: ({ value, readOnly, set, path }) => {
-        if (!this.meta) return h("p", { class: "errorlist" }, t("The rule builder could not load the catalog."));
+        if (!this.meta) return h("p", { class: "errorlist" }, gettext("The rule builder could not load the catalog."));
         const own = path === "rule" ? activity.config.dimension : null;
         const schemaName = () => own || activity.config.dimension || this.dimensionOf((this.doc.transitions.find((tr) => tr.target === activity.key) || {}).source);
         const dimension = () => { const d = dimensions.find((x) => x.schema === schemaName()); return d ? d.id : null; };
         const box = h("div", { class: "oc-rule-widget" });
-        if (!dimension()) { box.append(h("p", { class: "help" }, t("Choose a dimension first."))); return box; }
+        if (!dimension()) { box.append(h("p", { class: "help" }, gettext("Choose a dimension first."))); return box; }
         const holder = h("div", {});
         const builder = new RuleBuilder(holder, { meta: this.meta, apiBase: this.base, expressionUrl: cfg.expressionUrl, dimension, value, readOnly, onChange: (rule) => set(rule) });
         const errs = (this.errors[activity.key] || []).filter((e) => e.path === path || e.path.startsWith(`${path}.`)).map((e) => ({ path: e.path.slice(path.length + 1), message: e.message }));
@@ -608,12 +608,12 @@ class Canvas {
       h("h2", {}, type.label),
       h("p", { class: "help" }, type.description || ""),
       errors.filter((e) => !e.path.startsWith("config")).length ? h("ul", { class: "errorlist oc-activity-errors" }, errors.filter((e) => !e.path.startsWith("config")).map((e) => h("li", {}, e.message))) : null,
-      h("div", { class: "form-row" }, h("label", { for: "oc-activity-label" }, t("Label")), h("input", { id: "oc-activity-label", value: activity.label || "", disabled: ro, onchange: set("label") })),
-      h("div", { class: "form-row" }, h("span", {}, t("Key")), " ", h("code", {}, activity.key)),
+      h("div", { class: "form-row" }, h("label", { for: "oc-activity-label" }, gettext("Label")), h("input", { id: "oc-activity-label", value: activity.label || "", disabled: ro, onchange: set("label") })),
+      h("div", { class: "form-row" }, h("span", {}, gettext("Key")), " ", h("code", {}, activity.key)),
       h("div", { class: "form-row" },
-        h("label", {}, h("input", { type: "checkbox", checked: activity.enabled !== false, disabled: ro, onchange: set("enabled") }), " ", t("Enabled")), " ",
-        h("label", {}, h("input", { type: "checkbox", checked: !!activity.breakpoint, disabled: ro, onchange: set("breakpoint") }), " ", t("Pause here (breakpoint)"))),
-      h("h3", {}, t("Configuration")),
+        h("label", {}, h("input", { type: "checkbox", checked: activity.enabled !== false, disabled: ro, onchange: set("enabled") }), " ", gettext("Enabled")), " ",
+        h("label", {}, h("input", { type: "checkbox", checked: !!activity.breakpoint, disabled: ro, onchange: set("breakpoint") }), " ", gettext("Pause here (breakpoint)"))),
+      h("h3", {}, gettext("Configuration")),
       formBox,
       this.monitor ? this.monitor.taskSummary(activity.key) : null,
     );
@@ -623,11 +623,11 @@ class Canvas {
     const tr = this.doc.transitions[index];
     const ro = !cfg.editable;
     return h("div", { class: "oc-transition-panel" },
-      h("h2", {}, t("Transition")),
-      h("p", {}, fmt(t("From %(source)s (output %(output)s) to %(target)s"), { source: tr.source, output: tr.output || "out", target: tr.target })),
-      h("div", { class: "form-row" }, h("label", { for: "oc-transition-label" }, t("Label")),
+      h("h2", {}, gettext("Transition")),
+      h("p", {}, fmt(gettext("From %(source)s (output %(output)s) to %(target)s"), { source: tr.source, output: tr.output || "out", target: tr.target })),
+      h("div", { class: "form-row" }, h("label", { for: "oc-transition-label" }, gettext("Label")),
         h("input", { id: "oc-transition-label", value: tr.label || "", disabled: ro, maxlength: 200, onchange: (e) => { tr.label = e.target.value; this.changed({ redraw: false }); } })),
-      ro ? null : h("button", { type: "button", class: "oc-danger", onclick: () => this.deleteSelection() }, t("Delete the transition")),
+      ro ? null : h("button", { type: "button", class: "oc-danger", onclick: () => this.deleteSelection() }, gettext("Delete the transition")),
       this.monitor ? this.monitor.resultPanel(tr) : null,
     );
   }
@@ -643,17 +643,17 @@ class Canvas {
 
   buildPalette() {
     const box = $("oc-palette");
-    if (!cfg.editable) { fill(box, h("p", { class: "help" }, t("Read-only: this campaign cannot be edited by you or in its status."))); return; }
+    if (!cfg.editable) { fill(box, h("p", { class: "help" }, gettext("Read-only: this campaign cannot be edited by you or in its status."))); return; }
     const groups = {};
     for (const type of Object.values(this.types)) {
       if (!this.fits(type)) continue;
       (groups[type.category] = groups[type.category] || []).push(type);
     }
-    const names = { targeting: t("Targeting"), flow: t("Flow control"), channel: t("Channels") };
+    const names = { targeting: gettext("Targeting"), flow: gettext("Flow control"), channel: gettext("Channels") };
     const from = this.selected.size === 1 ? [...this.selected][0] : null;
     fill(box, 
-      h("h2", {}, t("Add an activity")),
-      h("p", { class: "help" }, from ? fmt(t("After %(key)s:"), { key: from }) : t("To start the campaign:")),
+      h("h2", {}, gettext("Add an activity")),
+      h("p", { class: "help" }, from ? fmt(gettext("After %(key)s:"), { key: from }) : gettext("To start the campaign:")),
       ...Object.entries(groups).map(([category, types]) => h("div", { class: "oc-palette-group" }, h("h3", {}, names[category] || category),
         types.map((type) => h("button", { type: "button", class: "oc-palette-item", draggable: "true", "data-type": type.key, title: type.description,
           ondragstart: (e) => e.dataTransfer.setData("text/oc-activity-type", type.key),
@@ -666,16 +666,16 @@ class Canvas {
     const bar = $("oc-toolbar");
     const button = (id, label, handler, title) => h("button", { type: "button", id, class: "button", title: title || label, onclick: handler }, label);
     fill(bar, 
-      cfg.editable ? button("oc-save", t("Save"), () => this.save(), t("Save (Ctrl+S)")) : h("span", { id: "oc-save", hidden: true }),
-      h("span", { id: "oc-dirty", class: "oc-dirty", hidden: true }, t("Unsaved changes")),
-      cfg.editable ? button("oc-undo", t("Undo"), () => this.undo(), t("Undo (Ctrl+Z)")) : null,
-      cfg.editable ? button("oc-redo", t("Redo"), () => this.redo(), t("Redo (Ctrl+Y)")) : null,
-      cfg.editable ? button("oc-copy", t("Copy"), () => this.copy(), t("Copy the selected activities (Ctrl+C)")) : null,
-      cfg.editable ? button("oc-paste", t("Paste"), () => this.paste(), t("Paste (Ctrl+V)")) : null,
-      cfg.editable ? button("oc-delete", t("Delete"), () => this.deleteSelection(), t("Delete the selection (Delete)")) : null,
-      button("oc-zoom-in", "+", () => { this.editor.zoom_in(); this.drawMinimap(); }, t("Zoom in")),
-      button("oc-zoom-out", "−", () => { this.editor.zoom_out(); this.drawMinimap(); }, t("Zoom out")),
-      button("oc-fit", t("Fit"), () => this.fit(), t("Fit the graph in the view")),
+      cfg.editable ? button("oc-save", gettext("Save"), () => this.save(), gettext("Save (Ctrl+S)")) : h("span", { id: "oc-save", hidden: true }),
+      h("span", { id: "oc-dirty", class: "oc-dirty", hidden: true }, gettext("Unsaved changes")),
+      cfg.editable ? button("oc-undo", gettext("Undo"), () => this.undo(), gettext("Undo (Ctrl+Z)")) : null,
+      cfg.editable ? button("oc-redo", gettext("Redo"), () => this.redo(), gettext("Redo (Ctrl+Y)")) : null,
+      cfg.editable ? button("oc-copy", gettext("Copy"), () => this.copy(), gettext("Copy the selected activities (Ctrl+C)")) : null,
+      cfg.editable ? button("oc-paste", gettext("Paste"), () => this.paste(), gettext("Paste (Ctrl+V)")) : null,
+      cfg.editable ? button("oc-delete", gettext("Delete"), () => this.deleteSelection(), gettext("Delete the selection (Delete)")) : null,
+      button("oc-zoom-in", "+", () => { this.editor.zoom_in(); this.drawMinimap(); }, gettext("Zoom in")),
+      button("oc-zoom-out", "−", () => { this.editor.zoom_out(); this.drawMinimap(); }, gettext("Zoom out")),
+      button("oc-fit", gettext("Fit"), () => this.fit(), gettext("Fit the graph in the view")),
     );
     this.updateToolbar();
   }
@@ -689,7 +689,7 @@ class Canvas {
 
   async save() {
     if (!cfg.editable) return;
-    announce(this.messages, t("Saving…"));
+    announce(this.messages, gettext("Saving…"));
     try {
       const saved = await api(this.base, this.graphUrl, { method: "PUT", body: { ...this.doc, version: this.doc.version } });
       this.doc = saved;
@@ -699,7 +699,7 @@ class Canvas {
       this.setDirty(false);
       await this.redraw();
       this.showPanel();
-      announce(this.messages, fmt(t("Saved (version %(version)s)."), { version: saved.version }), "success");
+      announce(this.messages, fmt(gettext("Saved (version %(version)s)."), { version: saved.version }), "success");
       return true;
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) { this.staleDialog(); return false; }
@@ -712,7 +712,7 @@ class Canvas {
           else this.graphErrors.push(e.field ? `${e.field}: ${e.message}` : e.message);
         }
         const count = error.errors.length;
-        announce(this.messages, fmt(t("Not saved: %(n)s problems, marked on the activities."), { n: count }), "error");
+        announce(this.messages, fmt(gettext("Not saved: %(n)s problems, marked on the activities."), { n: count }), "error");
         this.decorate();
         const first = Object.keys(this.errors)[0];
         if (first && !this.selected.size) this.selected = new Set([first]);
@@ -729,13 +729,13 @@ class Canvas {
     dialog.querySelector(".oc-stale-reload").onclick = () => { this.dirty = false; window.location.reload(); };
     dialog.querySelector(".oc-stale-cancel").onclick = () => dialog.close();
     dialog.showModal();
-    announce(this.messages, t("Not saved: someone else saved this graph meanwhile."), "error");
+    announce(this.messages, gettext("Not saved: someone else saved this graph meanwhile."), "error");
   }
 }
 
 const canvas = new Canvas();
 window.ocCanvas = canvas; // for the browser tests and the console
 canvas.start().catch((error) => {
-  announce(document.getElementById("oc-canvas-messages"), fmt(t("The canvas could not start: %(error)s"), { error: error.message }), "error");
+  announce(document.getElementById("oc-canvas-messages"), fmt(gettext("The canvas could not start: %(error)s"), { error: error.message }), "error");
   throw error;
 });

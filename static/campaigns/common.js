@@ -1,7 +1,7 @@
 /* Shared by the canvas and the rule builder: the REST API with the session and CSRF token, the one
    JSON error shape, small DOM helpers. Strings go through Django's JavaScript catalog (gettext). */
 
-export const t = (text) => (window.gettext ? window.gettext(text) : text);
+export const gettext = (text) => (window.gettext ? window.gettext(text) : text);
 export const fmt = (text, values) => (window.interpolate ? window.interpolate(text, values, true) : text);
 
 function csrfToken() {

@@ -5,7 +5,7 @@
    sides), counts, rows, SQL and value distributions from the rule API. Used on the standalone page
    (audiences/admin_rule_builder.py) and inside Build audience's configuration form on the canvas. */
 
-import { api, fmt, h, t, fill } from "./common.js";
+import { api, fmt, h, gettext, fill } from "./common.js";
 
 const NUMERIC = new Set(["integer", "decimal", "float"]);
 let metaCache = null;
@@ -82,11 +82,11 @@ export class RuleBuilder {
 
   render() {
     fill(this.container, 
-      h("div", { class: "oc-rule", role: "tree", "aria-label": t("Rule") }, this.renderNode(this.root, null, [], "")),
+      h("div", { class: "oc-rule", role: "tree", "aria-label": gettext("Rule") }, this.renderNode(this.root, null, [], "")),
     );
     const orphans = this.errors.filter((e) => !this.container.querySelector(`[data-rule-path="${CSS.escape(e.path)}"]`));
     if (orphans.length) {
-      this.container.prepend(h("ul", { class: "errorlist" }, orphans.map((e) => h("li", {}, `${e.path || t("Rule")}: ${e.message}`))));
+      this.container.prepend(h("ul", { class: "errorlist" }, orphans.map((e) => h("li", {}, `${e.path || gettext("Rule")}: ${e.message}`))));
     }
   }
 
@@ -105,11 +105,11 @@ export class RuleBuilder {
       this.changed();
     };
     return h("span", { class: "oc-rule-tools" },
-      h("button", { type: "button", class: "oc-icon", title: t("Move up"), "aria-label": t("Move up"), disabled: index === 0, onclick: () => move(-1) }, "↑"),
-      h("button", { type: "button", class: "oc-icon", title: t("Move down"), "aria-label": t("Move down"), disabled: index === siblings.length - 1, onclick: () => move(1) }, "↓"),
-      h("button", { type: "button", class: "oc-icon", title: t("Group"), "aria-label": t("Group"), onclick: () => { siblings[index] = { type: "group", op: "and", children: [node] }; this.changed(); } }, "( )"),
-      node.type === "group" ? h("button", { type: "button", class: "oc-icon", title: t("Ungroup"), "aria-label": t("Ungroup"), onclick: () => { siblings.splice(index, 1, ...node.children); this.changed(); } }, ")(") : null,
-      h("button", { type: "button", class: "oc-icon oc-danger", title: t("Remove"), "aria-label": t("Remove"), onclick: () => { siblings.splice(index, 1); this.changed(); } }, "✕"),
+      h("button", { type: "button", class: "oc-icon", title: gettext("Move up"), "aria-label": gettext("Move up"), disabled: index === 0, onclick: () => move(-1) }, "↑"),
+      h("button", { type: "button", class: "oc-icon", title: gettext("Move down"), "aria-label": gettext("Move down"), disabled: index === siblings.length - 1, onclick: () => move(1) }, "↓"),
+      h("button", { type: "button", class: "oc-icon", title: gettext("Group"), "aria-label": gettext("Group"), onclick: () => { siblings[index] = { type: "group", op: "and", children: [node] }; this.changed(); } }, "( )"),
+      node.type === "group" ? h("button", { type: "button", class: "oc-icon", title: gettext("Ungroup"), "aria-label": gettext("Ungroup"), onclick: () => { siblings.splice(index, 1, ...node.children); this.changed(); } }, ")(") : null,
+      h("button", { type: "button", class: "oc-icon oc-danger", title: gettext("Remove"), "aria-label": gettext("Remove"), onclick: () => { siblings.splice(index, 1); this.changed(); } }, "✕"),
     );
   }
 
@@ -135,15 +135,15 @@ export class RuleBuilder {
     const collections = schema ? schema.links.filter((l) => l.collection) : [];
     return h("span", { class: "oc-rule-group-head" },
       h("select", {
-        "aria-label": t("Combine the conditions with"), disabled: ro, class: "oc-rule-op",
+        "aria-label": gettext("Combine the conditions with"), disabled: ro, class: "oc-rule-op",
         onchange: (e) => { node.op = e.target.value; this.changed(); },
-      }, this.meta.group_ops.map((op) => h("option", { value: op, selected: (node.op || "and") === op }, { and: t("all of (and)"), or: t("any of (or)"), except: t("the first, except the others") }[op] || op))),
-      ro ? null : h("button", { type: "button", class: "oc-add-condition", onclick: () => add({ type: "condition", field: "", operator: "equal", value: "" }) }, t("+ Condition")),
-      ro ? null : h("button", { type: "button", class: "oc-add-group", onclick: () => add(emptyGroup()) }, t("+ Group")),
-      ro || !collections.length ? null : h("button", { type: "button", class: "oc-add-exists", onclick: () => add({ type: "exists", link: collections[0].name, where: emptyGroup() }) }, t("+ Exists")),
-      ro || !collections.length ? null : h("button", { type: "button", class: "oc-add-aggregate", onclick: () => add({ type: "aggregate", link: collections[0].name, function: "count", operator: "greater", value: 0 }) }, t("+ Aggregate")),
-      ro || scope.length ? null : h("button", { type: "button", class: "oc-add-saved", onclick: () => add({ type: "saved_filter", id: 0, parameters: {} }) }, t("+ Saved filter")),
-      ro || scope.length ? null : h("button", { type: "button", class: "oc-add-audience", onclick: () => add({ type: "in_audience", audience: 0 }) }, t("+ Audience")),
+      }, this.meta.group_ops.map((op) => h("option", { value: op, selected: (node.op || "and") === op }, { and: gettext("all of (and)"), or: gettext("any of (or)"), except: gettext("the first, except the others") }[op] || op))),
+      ro ? null : h("button", { type: "button", class: "oc-add-condition", onclick: () => add({ type: "condition", field: "", operator: "equal", value: "" }) }, gettext("+ Condition")),
+      ro ? null : h("button", { type: "button", class: "oc-add-group", onclick: () => add(emptyGroup()) }, gettext("+ Group")),
+      ro || !collections.length ? null : h("button", { type: "button", class: "oc-add-exists", onclick: () => add({ type: "exists", link: collections[0].name, where: emptyGroup() }) }, gettext("+ Exists")),
+      ro || !collections.length ? null : h("button", { type: "button", class: "oc-add-aggregate", onclick: () => add({ type: "aggregate", link: collections[0].name, function: "count", operator: "greater", value: 0 }) }, gettext("+ Aggregate")),
+      ro || scope.length ? null : h("button", { type: "button", class: "oc-add-saved", onclick: () => add({ type: "saved_filter", id: 0, parameters: {} }) }, gettext("+ Saved filter")),
+      ro || scope.length ? null : h("button", { type: "button", class: "oc-add-audience", onclick: () => add({ type: "in_audience", audience: 0 }) }, gettext("+ Audience")),
       this.errorsFor(path),
     );
   }
@@ -152,7 +152,7 @@ export class RuleBuilder {
     const base = path ? `${path}.children` : "children";
     return h("div", { class: "oc-rule-children", role: "group" },
       node.children.length ? node.children.map((child, i) => this.renderNode(child, node, scope, `${base}[${i}]`))
-        : h("p", { class: "oc-muted" }, t("No condition: every row.")));
+        : h("p", { class: "oc-muted" }, gettext("No condition: every row.")));
   }
 
   /* --- the attribute picker: fields of the scope, walking single-valued links; collections offer
@@ -160,22 +160,22 @@ export class RuleBuilder {
   picker(scope, anchor, onPick) {
     const close = () => { popup.remove(); anchor.focus(); };
     const list = h("div", { class: "oc-picker-list" });
-    const popup = h("div", { class: "oc-picker", role: "dialog", "aria-label": t("Choose an attribute"),
+    const popup = h("div", { class: "oc-picker", role: "dialog", "aria-label": gettext("Choose an attribute"),
       onkeydown: (e) => { if (e.key === "Escape") close(); } },
-      h("div", { class: "oc-picker-head" }, h("strong", {}, t("Choose an attribute")), h("button", { type: "button", class: "oc-icon", "aria-label": t("Close"), onclick: close }, "✕")), list);
+      h("div", { class: "oc-picker-head" }, h("strong", {}, gettext("Choose an attribute")), h("button", { type: "button", class: "oc-icon", "aria-label": gettext("Close"), onclick: close }, "✕")), list);
     const show = (prefix) => {
       const schema = this.schemaAt([...scope]) && this.walk(scope, prefix);
       fill(list, 
         prefix.length ? h("button", { type: "button", class: "oc-picker-back", onclick: () => show(prefix.slice(0, -1)) }, `← ${prefix.join(" › ")}`) : null,
         ...(schema ? schema.fields.map((f) => h("button", { type: "button", class: "oc-picker-field", "data-field": [...prefix, f.name].join("."),
           onclick: () => { close(); onPick({ kind: "field", path: [...prefix, f.name].join("."), type: f.type }); } },
-          `${f.label}`, h("small", {}, ` ${f.type}${f.personal ? " · " + t("personal") : ""}`))) : []),
+          `${f.label}`, h("small", {}, ` ${f.type}${f.personal ? " · " + gettext("personal") : ""}`))) : []),
         ...(schema ? schema.links.map((l) => l.collection
-          ? h("span", { class: "oc-picker-collection", "data-link": l.name }, `${l.label} `, h("small", {}, t("collection")),
-            ...(prefix.length ? [h("small", {}, " " + t("(only from the first level)"))] : [
-              h("button", { type: "button", class: "oc-picker-exists", onclick: () => { close(); onPick({ kind: "exists", link: l.name }); } }, t("exists")),
-              h("button", { type: "button", class: "oc-picker-not-exists", onclick: () => { close(); onPick({ kind: "not_exists", link: l.name }); } }, t("does not exist")),
-              h("button", { type: "button", class: "oc-picker-aggregate", onclick: () => { close(); onPick({ kind: "aggregate", link: l.name }); } }, t("aggregate")),
+          ? h("span", { class: "oc-picker-collection", "data-link": l.name }, `${l.label} `, h("small", {}, gettext("collection")),
+            ...(prefix.length ? [h("small", {}, " " + gettext("(only from the first level)"))] : [
+              h("button", { type: "button", class: "oc-picker-exists", onclick: () => { close(); onPick({ kind: "exists", link: l.name }); } }, gettext("exists")),
+              h("button", { type: "button", class: "oc-picker-not-exists", onclick: () => { close(); onPick({ kind: "not_exists", link: l.name }); } }, gettext("does not exist")),
+              h("button", { type: "button", class: "oc-picker-aggregate", onclick: () => { close(); onPick({ kind: "aggregate", link: l.name }); } }, gettext("aggregate")),
             ]))
           : h("button", { type: "button", class: "oc-picker-link", "data-link": l.name, onclick: () => show([...prefix, l.name]) }, `${l.label} ›`)) : []),
       );
@@ -203,7 +203,7 @@ export class RuleBuilder {
 
   operatorSelect(node, type, { aggregate = false } = {}) {
     const ops = this.meta.operators.filter((op) => (aggregate ? op.aggregate_ok : true) && (!type || type === "any" || op.types.includes(type)));
-    return h("select", { class: "oc-rule-operator", "aria-label": t("Operator"), disabled: this.o.readOnly,
+    return h("select", { class: "oc-rule-operator", "aria-label": gettext("Operator"), disabled: this.o.readOnly,
       onchange: (e) => {
         node.operator = e.target.value;
         const arity = this.arity(node.operator);
@@ -235,14 +235,14 @@ export class RuleBuilder {
     const inputType = NUMERIC.has(type) || arity === "count" ? "number" : type === "date" ? "date" : "text";
     if (node.expression !== undefined) return this.expressionEditor(node, "expression", scope, path);
     if (node.parameter !== undefined) {
-      return h("input", { class: "oc-rule-parameter", "aria-label": t("Parameter name"), value: node.parameter, disabled: ro, placeholder: t("parameter"), onchange: (e) => { node.parameter = e.target.value; this.changed(); } });
+      return h("input", { class: "oc-rule-parameter", "aria-label": gettext("Parameter name"), value: node.parameter, disabled: ro, placeholder: gettext("parameter"), onchange: (e) => { node.parameter = e.target.value; this.changed(); } });
     }
     const listId = `oc-values-${Math.random().toString(36).slice(2)}`;
-    const suggest = node.field && !scope.length && !ro ? h("button", { type: "button", class: "oc-rule-values", title: t("Show the most frequent values"),
-      onclick: (e) => this.distribution(node, e.target, arity) }, t("Values…")) : null;
+    const suggest = node.field && !scope.length && !ro ? h("button", { type: "button", class: "oc-rule-values", title: gettext("Show the most frequent values"),
+      onclick: (e) => this.distribution(node, e.target, arity) }, gettext("Values…")) : null;
     if (arity === "one" || arity === "count") {
       return h("span", {},
-        h("input", { class: "oc-rule-value", type: inputType, "aria-label": t("Value"), value: node.value ?? "", disabled: ro, list: listId, step: "any",
+        h("input", { class: "oc-rule-value", type: inputType, "aria-label": gettext("Value"), value: node.value ?? "", disabled: ro, list: listId, step: "any",
           onchange: (e) => { node.value = arity === "count" ? Number(e.target.value) : this.typed(e.target.value, type); this.changed(); } }),
         h("datalist", { id: listId }), suggest);
     }
@@ -250,12 +250,12 @@ export class RuleBuilder {
       const values = node.values || ["", ""];
       const set = (i) => (e) => { values[i] = this.typed(e.target.value, type); node.values = values; this.changed(); };
       return h("span", {},
-        h("input", { class: "oc-rule-value", type: inputType, step: "any", "aria-label": t("Lower bound"), value: values[0] ?? "", disabled: ro, onchange: set(0) }),
-        t(" and "),
-        h("input", { class: "oc-rule-value", type: inputType, step: "any", "aria-label": t("Upper bound"), value: values[1] ?? "", disabled: ro, onchange: set(1) }));
+        h("input", { class: "oc-rule-value", type: inputType, step: "any", "aria-label": gettext("Lower bound"), value: values[0] ?? "", disabled: ro, onchange: set(0) }),
+        gettext(" and "),
+        h("input", { class: "oc-rule-value", type: inputType, step: "any", "aria-label": gettext("Upper bound"), value: values[1] ?? "", disabled: ro, onchange: set(1) }));
     }
     return h("span", {},
-      h("input", { class: "oc-rule-values-list", "aria-label": t("Values, separated by commas"), value: (node.values || []).join(", "), disabled: ro, size: 30,
+      h("input", { class: "oc-rule-values-list", "aria-label": gettext("Values, separated by commas"), value: (node.values || []).join(", "), disabled: ro, size: 30,
         onchange: (e) => { node.values = e.target.value.split(",").map((v) => v.trim()).filter((v) => v !== "").map((v) => this.typed(v, type)); this.changed(); } }),
       suggest);
   }
@@ -263,7 +263,7 @@ export class RuleBuilder {
   rightMode(node) {
     if (this.o.readOnly) return null;
     const mode = node.expression !== undefined ? "expression" : node.parameter !== undefined ? "parameter" : "value";
-    return h("select", { class: "oc-rule-right", "aria-label": t("Compare with"),
+    return h("select", { class: "oc-rule-right", "aria-label": gettext("Compare with"),
       onchange: (e) => {
         delete node.value; delete node.values; delete node.expression; delete node.parameter;
         if (e.target.value === "expression") node.expression = "";
@@ -272,11 +272,11 @@ export class RuleBuilder {
         else node.value = "";
         this.changed();
       } },
-    ["value", "expression", "parameter"].map((m) => h("option", { value: m, selected: m === mode }, { value: t("a value"), expression: t("an expression"), parameter: t("a parameter") }[m])));
+    ["value", "expression", "parameter"].map((m) => h("option", { value: m, selected: m === mode }, { value: gettext("a value"), expression: gettext("an expression"), parameter: gettext("a parameter") }[m])));
   }
 
   async distribution(node, button, arity) {
-    const holder = h("div", { class: "oc-distribution", role: "listbox", "aria-label": t("Most frequent values") }, t("Loading…"));
+    const holder = h("div", { class: "oc-distribution", role: "listbox", "aria-label": gettext("Most frequent values") }, gettext("Loading…"));
     button.after(holder);
     try {
       const data = await api(this.o.apiBase, "rules/distribution/", { method: "POST", body: { dimension: Number(this.o.dimension()), rule: null, field: node.field } });
@@ -286,8 +286,8 @@ export class RuleBuilder {
             if (arity === "many") node.values = [...(node.values || []), v.value];
             else node.value = v.value;
             this.changed();
-          } }, `${v.value === null ? t("(empty)") : v.value}`, h("small", {}, ` ${v.count} (${v.percent}%)`))),
-        data.partial ? h("small", {}, t("Only the most frequent values are listed.")) : null);
+          } }, `${v.value === null ? gettext("(empty)") : v.value}`, h("small", {}, ` ${v.count} (${v.percent}%)`))),
+        data.partial ? h("small", {}, gettext("Only the most frequent values are listed.")) : null);
     } catch (error) {
       fill(holder, h("span", { class: "errorlist" }, error.message));
     }
@@ -297,7 +297,7 @@ export class RuleBuilder {
     const ro = this.o.readOnly;
     const box = h("span", { class: "oc-expression" });
     const problem = h("div", { class: "oc-expression-error", role: "alert" });
-    const input = h("textarea", { class: "oc-expression-input", rows: 1, cols: 40, "aria-label": t("Expression"), disabled: ro, spellcheck: false }, node[key] || "");
+    const input = h("textarea", { class: "oc-expression-input", rows: 1, cols: 40, "aria-label": gettext("Expression"), disabled: ro, spellcheck: false }, node[key] || "");
     const check = async () => {
       node[key] = input.value;
       if (!input.value.trim()) return;
@@ -309,18 +309,18 @@ export class RuleBuilder {
           const text = input.value;
           fill(problem, 
             at === null ? null : h("code", { class: "oc-expression-mark" }, text.slice(0, at), h("mark", {}, text.slice(at, Math.max(at + 1, e.end_offset || at + 1)) || " "), text.slice(Math.max(at + 1, e.end_offset || at + 1))),
-            h("span", {}, at === null ? e.message : fmt(t("%(message)s (line %(line)s, column %(column)s)"), { message: e.message, line: e.line, column: e.column })),
-            e.expected && e.expected.length ? h("small", {}, " " + fmt(t("expected: %(list)s"), { list: e.expected.join(", ") })) : null);
+            h("span", {}, at === null ? e.message : fmt(gettext("%(message)s (line %(line)s, column %(column)s)"), { message: e.message, line: e.line, column: e.column })),
+            e.expected && e.expected.length ? h("small", {}, " " + fmt(gettext("expected: %(list)s"), { list: e.expected.join(", ") })) : null);
           if (at !== null) input.setSelectionRange(at, Math.max(at + 1, e.end_offset || at + 1));
         } else {
-          fill(problem, h("small", { class: "oc-ok" }, fmt(t("OK: %(type)s"), { type: result.type })));
+          fill(problem, h("small", { class: "oc-ok" }, fmt(gettext("OK: %(type)s"), { type: result.type })));
         }
       } catch (error) {
         fill(problem, error.message);
       }
     };
     input.addEventListener("change", () => { node[key] = input.value; if (this.o.onChange) this.o.onChange(this.value()); check(); });
-    const palette = ro ? null : h("details", { class: "oc-functions" }, h("summary", {}, t("Functions")),
+    const palette = ro ? null : h("details", { class: "oc-functions" }, h("summary", {}, gettext("Functions")),
       h("div", { class: "oc-functions-list" }, this.meta.functions.filter((f) => !f.aggregate && !f.window).map((f) => h("button", { type: "button", class: "oc-function", title: `${f.description}\n${f.example}`, "data-function": f.name,
         onclick: () => { const at = input.selectionStart ?? input.value.length; input.value = `${input.value.slice(0, at)}${f.name}()${input.value.slice(at)}`; input.focus(); input.setSelectionRange(at + f.name.length + 1, at + f.name.length + 1); input.dispatchEvent(new Event("change")); } },
       h("span", {}, f.signature), h("small", {}, ` ${f.family_label}`)))));
@@ -338,21 +338,21 @@ export class RuleBuilder {
         if (pick.kind === "field") { node.field = pick.path; delete node.left; const ops = this.meta.operators.filter((o) => o.types.includes(pick.type)); if (!ops.find((o) => o.key === node.operator)) { node.operator = ops[0].key; } this.changed(); }
         else if (pick.kind === "aggregate") this.replaceNode(node, { type: "aggregate", link: pick.link, function: "count", operator: "greater", value: 0 });
         else this.replaceNode(node, { type: pick.kind, link: pick.link, where: emptyGroup() });
-      }) }, node.field || t("Choose an attribute…"));
+      }) }, node.field || gettext("Choose an attribute…"));
     const left = leftMode === "field" ? fieldButton : this.expressionEditor(node, "left", scope, path);
-    const leftToggle = ro ? null : h("select", { class: "oc-rule-left", "aria-label": t("Left side"),
+    const leftToggle = ro ? null : h("select", { class: "oc-rule-left", "aria-label": gettext("Left side"),
       onchange: (e) => { if (e.target.value === "expression") { delete node.field; node.left = ""; } else { delete node.left; node.field = ""; } this.changed(); } },
-    h("option", { value: "field", selected: leftMode === "field" }, t("attribute")), h("option", { value: "expression", selected: leftMode === "expression" }, t("expression")));
+    h("option", { value: "field", selected: leftMode === "field" }, gettext("attribute")), h("option", { value: "expression", selected: leftMode === "expression" }, gettext("expression")));
     const op = this.meta.operators.find((o) => o.key === node.operator);
     const caseBox = op && op.case_option && type === "string" ? h("label", { class: "oc-rule-case" },
-      h("input", { type: "checkbox", checked: !!node.case_insensitive, disabled: ro, onchange: (e) => { if (e.target.checked) node.case_insensitive = true; else delete node.case_insensitive; this.changed(); } }), t("ignore case")) : null;
+      h("input", { type: "checkbox", checked: !!node.case_insensitive, disabled: ro, onchange: (e) => { if (e.target.checked) node.case_insensitive = true; else delete node.case_insensitive; this.changed(); } }), gettext("ignore case")) : null;
     return h("span", { class: "oc-rule-condition-line" }, leftToggle, left, this.operatorSelect(node, type), this.arity(node.operator) === "none" ? null : this.rightMode(node), this.valueEditor(node, type, scope, path), caseBox);
   }
 
   linkSelect(node, scope) {
     const schema = this.schemaAt(scope);
     const links = schema ? schema.links.filter((l) => l.collection) : [];
-    return h("select", { class: "oc-rule-link", "aria-label": t("Collection"), disabled: this.o.readOnly,
+    return h("select", { class: "oc-rule-link", "aria-label": gettext("Collection"), disabled: this.o.readOnly,
       onchange: (e) => { node.link = e.target.value; if (node.where) node.where = emptyGroup(); delete node.field; this.changed(); } },
     links.map((l) => h("option", { value: l.name, selected: l.name === node.link }, l.label)));
   }
@@ -363,10 +363,10 @@ export class RuleBuilder {
     node.where = where;
     return h("div", { class: "oc-rule-collection-body" },
       h("span", {},
-        h("select", { class: "oc-rule-exists", "aria-label": t("Exists or not"), disabled: ro, onchange: (e) => { node.type = e.target.value; this.changed(); } },
-          h("option", { value: "exists", selected: node.type === "exists" }, t("at least one")),
-          h("option", { value: "not_exists", selected: node.type === "not_exists" }, t("none of"))),
-        this.linkSelect(node, scope), t(" such that:")),
+        h("select", { class: "oc-rule-exists", "aria-label": gettext("Exists or not"), disabled: ro, onchange: (e) => { node.type = e.target.value; this.changed(); } },
+          h("option", { value: "exists", selected: node.type === "exists" }, gettext("at least one")),
+          h("option", { value: "not_exists", selected: node.type === "not_exists" }, gettext("none of"))),
+        this.linkSelect(node, scope), gettext(" such that:")),
       this.renderNode(where, null, [...scope, node.link], `${path}.where`));
   }
 
@@ -376,14 +376,14 @@ export class RuleBuilder {
     const numericFields = target ? target.fields : [];
     const type = node.function === "count" || node.function === "count_distinct" ? "integer" : (target && (target.fields.find((f) => f.name === node.field) || {}).type) || "decimal";
     const whereToggle = ro ? null : h("label", {}, h("input", { type: "checkbox", class: "oc-rule-aggregate-where", checked: !!node.where,
-      onchange: (e) => { if (e.target.checked) node.where = emptyGroup(); else delete node.where; this.changed(); } }), t("only rows where…"));
+      onchange: (e) => { if (e.target.checked) node.where = emptyGroup(); else delete node.where; this.changed(); } }), gettext("only rows where…"));
     return h("div", { class: "oc-rule-aggregate-body" },
       h("span", {},
-        h("select", { class: "oc-rule-function", "aria-label": t("Aggregate"), disabled: ro,
+        h("select", { class: "oc-rule-function", "aria-label": gettext("Aggregate"), disabled: ro,
           onchange: (e) => { node.function = e.target.value; if (node.function === "count") delete node.field; else if (!node.field && numericFields[0]) node.field = numericFields[0].name; this.changed(); } },
         this.meta.aggregate_functions.map((f) => h("option", { value: f, selected: f === node.function }, f))),
-        t(" of "), this.linkSelect(node, scope),
-        node.function === "count" ? null : h("select", { class: "oc-rule-aggregate-field", "aria-label": t("Field"), disabled: ro, onchange: (e) => { node.field = e.target.value; this.changed(); } },
+        gettext(" of "), this.linkSelect(node, scope),
+        node.function === "count" ? null : h("select", { class: "oc-rule-aggregate-field", "aria-label": gettext("Field"), disabled: ro, onchange: (e) => { node.field = e.target.value; this.changed(); } },
           numericFields.map((f) => h("option", { value: f.name, selected: f.name === node.field }, f.label))),
         this.operatorSelect(node, type, { aggregate: true }), this.valueEditor(node, type, [...scope, node.link], path), whereToggle),
       node.where ? this.renderNode(node.where, null, [...scope, node.link], `${path}.where`) : null);
@@ -391,12 +391,12 @@ export class RuleBuilder {
 
   render_saved(node) {
     const ro = this.o.readOnly;
-    const holder = h("span", { class: "oc-rule-saved" }, t("Loading…"));
+    const holder = h("span", { class: "oc-rule-saved" }, gettext("Loading…"));
     api(this.o.apiBase, `saved-filters/?dimension_id=${Number(this.o.dimension())}&limit=200`).then((data) => {
       const list = data.results || data;
       const chosen = list.find((f) => f.id === node.id);
-      fill(holder, t("saved filter "),
-        h("select", { "aria-label": t("Saved filter"), disabled: ro, onchange: (e) => { node.id = Number(e.target.value); node.parameters = {}; this.changed(); } },
+      fill(holder, gettext("saved filter "),
+        h("select", { "aria-label": gettext("Saved filter"), disabled: ro, onchange: (e) => { node.id = Number(e.target.value); node.parameters = {}; this.changed(); } },
           h("option", { value: 0 }, "—"), list.map((f) => h("option", { value: f.id, selected: f.id === node.id }, `${f.favourite ? "★ " : ""}${f.name}`))),
         ...(chosen ? (chosen.parameters || []).map((p) => h("label", {}, ` ${p.label || p.name} `,
           h("input", { value: (node.parameters || {})[p.name] ?? p.default ?? "", disabled: ro, onchange: (e) => { node.parameters = { ...(node.parameters || {}), [p.name]: this.typed(e.target.value, p.type) }; this.changed(); } }))) : []));
@@ -406,14 +406,14 @@ export class RuleBuilder {
 
   render_audience(node) {
     const ro = this.o.readOnly;
-    const holder = h("span", { class: "oc-rule-audience" }, t("Loading…"));
+    const holder = h("span", { class: "oc-rule-audience" }, gettext("Loading…"));
     api(this.o.apiBase, `audiences/?dimension_id=${Number(this.o.dimension())}&limit=200`).then((data) => {
       const list = data.results || data;
       fill(holder, 
-        h("select", { "aria-label": t("In or not in"), disabled: ro, onchange: (e) => { node.type = e.target.value; this.changed(); } },
-          h("option", { value: "in_audience", selected: node.type === "in_audience" }, t("in audience")),
-          h("option", { value: "not_in_audience", selected: node.type === "not_in_audience" }, t("not in audience"))),
-        h("select", { "aria-label": t("Audience"), disabled: ro, onchange: (e) => { node.audience = Number(e.target.value); this.changed(); } },
+        h("select", { "aria-label": gettext("In or not in"), disabled: ro, onchange: (e) => { node.type = e.target.value; this.changed(); } },
+          h("option", { value: "in_audience", selected: node.type === "in_audience" }, gettext("in audience")),
+          h("option", { value: "not_in_audience", selected: node.type === "not_in_audience" }, gettext("not in audience"))),
+        h("select", { "aria-label": gettext("Audience"), disabled: ro, onchange: (e) => { node.audience = Number(e.target.value); this.changed(); } },
           h("option", { value: 0 }, "—"), list.map((a) => h("option", { value: a.id, selected: a.id === node.audience }, a.name))));
     }).catch((error) => fill(holder, error.message));
     return holder;
@@ -430,14 +430,14 @@ export function ruleActions(builder, { apiBase, dimension }) {
     fill(out, h("p", { class: "errorlist" }, error.errors.length ? error.errors.map((e) => `${e.field || ""}: ${e.message}`).join("; ") : error.message));
   };
   const calculate = async () => {
-    fill(out, t("Counting…"));
+    fill(out, gettext("Counting…"));
     try {
       const data = await api(apiBase, "rules/count/", { method: "POST", body: body() });
-      fill(out, h("p", { class: "oc-count" }, fmt(t("%(count)s rows"), { count: data.count }), h("output", { class: "oc-count-value", hidden: true }, String(data.count))));
+      fill(out, h("p", { class: "oc-count" }, fmt(gettext("%(count)s rows"), { count: data.count }), h("output", { class: "oc-count-value", hidden: true }, String(data.count))));
     } catch (error) { fail(error); }
   };
   const results = async () => {
-    fill(out, t("Loading…"));
+    fill(out, gettext("Loading…"));
     try {
       const info = builder.dimensionInfo();
       const fields = info ? info.fields.filter((f) => !f.personal || builder.meta.may_preview_personal).slice(0, 8).map((f) => f.name) : [];
@@ -445,18 +445,18 @@ export function ruleActions(builder, { apiBase, dimension }) {
       const columns = data.rows.length ? Object.keys(data.rows[0]) : fields;
       fill(out, h("table", { class: "oc-preview" }, h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, data.rows.map((row) => h("tr", {}, columns.map((c) => h("td", {}, row[c] === null ? "" : String(row[c]))))))),
-      data.rows.length ? null : h("p", {}, t("No row.")));
+      data.rows.length ? null : h("p", {}, gettext("No row.")));
     } catch (error) { fail(error); }
   };
   const code = async () => {
     try {
       const data = await api(apiBase, "rules/sql/", { method: "POST", body: body() });
-      fill(out, h("pre", { class: "oc-sql" }, data.sql), h("p", {}, fmt(t("Parameters: %(params)s"), { params: JSON.stringify(data.params) })));
+      fill(out, h("pre", { class: "oc-sql" }, data.sql), h("p", {}, fmt(gettext("Parameters: %(params)s"), { params: JSON.stringify(data.params) })));
     } catch (error) { fail(error); }
   };
   const bar = h("div", { class: "oc-rule-actions" },
-    h("button", { type: "button", class: "oc-calculate", onclick: calculate }, t("Calculate")),
-    h("button", { type: "button", class: "oc-view-results", onclick: results }, t("View results")),
-    h("button", { type: "button", class: "oc-code-view", onclick: code }, t("Code view")));
+    h("button", { type: "button", class: "oc-calculate", onclick: calculate }, gettext("Calculate")),
+    h("button", { type: "button", class: "oc-view-results", onclick: results }, gettext("View results")),
+    h("button", { type: "button", class: "oc-code-view", onclick: code }, gettext("Code view")));
   return h("div", {}, bar, out);
 }

@@ -2,7 +2,7 @@
    it as a saved filter or an audience; saved filters listed with favourites first, applied with
    parameters (as a reference) or copied into the builder to edit (the saved one never changes). */
 
-import { announce, api, fmt, h, readConfig, t, fill } from "./common.js";
+import { announce, api, fmt, h, readConfig, gettext, fill } from "./common.js";
 import { loadMeta, RuleBuilder, ruleActions } from "./rule_builder.js";
 
 const cfg = readConfig("oc-rule-config");
@@ -29,7 +29,7 @@ async function main() {
         name: $("oc-save-name").value, description: $("oc-save-description").value, dimension: dimension(),
         rule: builder.value() || { type: "group", op: "and", children: [] }, visibility: $("oc-save-visibility").value,
         parameters: JSON.parse($("oc-save-parameters").value || "[]") } });
-      announce(messages, fmt(t("Saved filter “%(name)s” saved."), { name: saved.name }), "success");
+      announce(messages, fmt(gettext("Saved filter “%(name)s” saved."), { name: saved.name }), "success");
       loadSaved();
     } catch (error) { fail(error); }
   });
@@ -38,7 +38,7 @@ async function main() {
       const saved = await api(cfg.api, "audiences/", { method: "POST", body: {
         name: $("oc-save-name").value, description: $("oc-save-description").value, dimension: dimension(),
         kind: "static", rule: builder.value(), visibility: $("oc-save-visibility").value } });
-      announce(messages, fmt(t("Audience “%(name)s” saved with %(count)s members."), { name: saved.name, count: saved.member_count ?? "?" }), "success");
+      announce(messages, fmt(gettext("Audience “%(name)s” saved with %(count)s members."), { name: saved.name, count: saved.member_count ?? "?" }), "success");
     } catch (error) { fail(error); }
   });
 
@@ -48,22 +48,22 @@ async function main() {
       const data = await api(cfg.api, `saved-filters/?dimension_id=${dimension()}&limit=200`);
       const items = data.results || data;
       fill(list, ...(items.length ? items.map((f) => h("li", { "data-id": f.id },
-        h("button", { type: "button", class: "oc-icon oc-favourite", "aria-pressed": String(!!f.favourite), title: t("Favourite"), "aria-label": fmt(t("Favourite: %(name)s"), { name: f.name }),
+        h("button", { type: "button", class: "oc-icon oc-favourite", "aria-pressed": String(!!f.favourite), title: gettext("Favourite"), "aria-label": fmt(gettext("Favourite: %(name)s"), { name: f.name }),
           onclick: async () => { await api(cfg.api, `saved-filters/${f.id}/favourite/`, { method: "POST" }); loadSaved(); } }, f.favourite ? "★" : "☆"),
         " ", h("strong", {}, f.name), " ",
-        h("button", { type: "button", class: "oc-apply", onclick: () => applyBox(f) }, t("Apply")), " ",
+        h("button", { type: "button", class: "oc-apply", onclick: () => applyBox(f) }, gettext("Apply")), " ",
         h("button", { type: "button", class: "oc-edit-copy", onclick: async () => {
           const result = await api(cfg.api, `saved-filters/${f.id}/apply/`, { method: "POST", body: { parameters: {} } });
           builder.setValue(result.copy);
-          announce(messages, t("A copy was loaded: editing it does not change the saved filter."));
-        } }, t("Edit a copy")))) : [h("li", {}, t("No saved filter for this dimension."))]));
+          announce(messages, gettext("A copy was loaded: editing it does not change the saved filter."));
+        } }, gettext("Edit a copy")))) : [h("li", {}, gettext("No saved filter for this dimension."))]));
     } catch (error) { fail(error); }
   }
 
   function applyBox(f) {
     const box = $("oc-apply-box");
     const inputs = (f.parameters || []).map((p) => [p, h("input", { value: p.default ?? "", "aria-label": p.label || p.name })]);
-    fill(box, h("h3", {}, fmt(t("Apply “%(name)s”"), { name: f.name })),
+    fill(box, h("h3", {}, fmt(gettext("Apply “%(name)s”"), { name: f.name })),
       ...inputs.map(([p, input]) => h("p", {}, h("label", {}, `${p.label || p.name} `, input))),
       h("button", { type: "button", class: "button oc-apply-confirm", onclick: async () => {
         const parameters = Object.fromEntries(inputs.map(([p, input]) => [p.name, ["integer", "decimal", "float"].includes(p.type) && input.value !== "" ? Number(input.value) : input.value]));
@@ -74,7 +74,7 @@ async function main() {
           builder.setValue(current);
           fill(box, );
         } catch (error) { fail(error); }
-      } }, t("Add to the rule")));
+      } }, gettext("Add to the rule")));
     const first = box.querySelector("input, button");
     if (first) first.focus();
   }

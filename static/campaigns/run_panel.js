@@ -5,7 +5,7 @@
    API's (runs/ POST, runs/{run}/stop|pause|resume|restart/). No command is offered to whoever may not
    start test runs; previews show rows only to profiles allowed to see personal data. */
 
-import { announce, api, fmt, h, t, fill } from "./common.js";
+import { announce, api, fmt, h, gettext, fill } from "./common.js";
 
 const ACTIVE = new Set(["running", "paused"]);
 
@@ -52,12 +52,12 @@ export class RunMonitor {
       if (name === "start") {
         if (this.canvas.dirty && this.cfg.editable && !(await this.canvas.save())) return;
         const run = await api(this.base, this.runsUrl, { method: "POST", body: { kind: "test" } });
-        announce(messages, fmt(t("Test run #%(id)s started."), { id: run.id }), "success");
+        announce(messages, fmt(gettext("Test run #%(id)s started."), { id: run.id }), "success");
         await this.load(run.id);
       } else {
         await api(this.base, `${this.runsUrl}${this.run.id}/${name}/`, { method: "POST" });
         await this.load(this.run.id);
-        announce(messages, { stop: t("Run stopped."), pause: t("Run paused."), resume: t("Run resumed."), restart: t("Test run restarted.") }[name], "success");
+        announce(messages, { stop: gettext("Run stopped."), pause: gettext("Run paused."), resume: gettext("Run resumed."), restart: gettext("Test run restarted.") }[name], "success");
       }
     } catch (error) {
       announce(messages, error.errors && error.errors.length ? error.errors.map((e) => e.message).join(" ") : error.message, "error");
@@ -71,51 +71,51 @@ export class RunMonitor {
     const button = (name, label) => h("button", { type: "button", class: "button", id: `oc-run-${name}`, onclick: () => this.command(name) }, label);
     const active = run && ACTIVE.has(run.status);
     fill(box, 
-      h("h2", {}, t("Runs")),
+      h("h2", {}, gettext("Runs")),
       run ? h("p", { class: "oc-run-status", "data-status": run.status },
-        fmt(t("Run #%(id)s (%(kind)s): %(status)s"), { id: run.id, kind: run.kind === "test" ? t("test") : t("live"), status: this.statusLabel(run.status) })) : h("p", {}, t("No run yet.")),
-      may && !active ? button("start", t("Start a test run")) : null,
-      may && run && run.status === "running" ? button("pause", t("Pause")) : null,
-      may && run && run.status === "paused" ? button("resume", t("Resume")) : null,
-      may && active ? button("stop", t("Stop")) : null,
-      may && run && run.kind === "test" && !active ? button("restart", t("Restart")) : null,
-      may ? null : h("p", { class: "help" }, t("Your profile may not run this campaign.")),
+        fmt(gettext("Run #%(id)s (%(kind)s): %(status)s"), { id: run.id, kind: run.kind === "test" ? gettext("test") : gettext("live"), status: this.statusLabel(run.status) })) : h("p", {}, gettext("No run yet.")),
+      may && !active ? button("start", gettext("Start a test run")) : null,
+      may && run && run.status === "running" ? button("pause", gettext("Pause")) : null,
+      may && run && run.status === "paused" ? button("resume", gettext("Resume")) : null,
+      may && active ? button("stop", gettext("Stop")) : null,
+      may && run && run.kind === "test" && !active ? button("restart", gettext("Restart")) : null,
+      may ? null : h("p", { class: "help" }, gettext("Your profile may not run this campaign.")),
     );
     this.renderLog();
   }
 
   statusLabel(status) {
-    return { running: t("running"), paused: t("paused"), done: t("done"), failed: t("failed"), stopped: t("stopped") }[status] || status;
+    return { running: gettext("running"), paused: gettext("paused"), done: gettext("done"), failed: gettext("failed"), stopped: gettext("stopped") }[status] || status;
   }
 
   taskSummary(key) {
     const task = this.run && this.run.tasks.find((x) => x.activity_key === key);
     if (!task) return null;
-    return h("div", { class: "oc-task-summary" }, h("h3", {}, t("Last run")),
+    return h("div", { class: "oc-task-summary" }, h("h3", {}, gettext("Last run")),
       h("dl", {},
-        h("dt", {}, t("Status")), h("dd", {}, task.status),
-        h("dt", {}, t("In")), h("dd", {}, task.input_count ?? "-"),
-        h("dt", {}, t("Out")), h("dd", {}, task.output_count ?? "-"),
-        task.duration_ms !== null ? [h("dt", {}, t("Duration")), h("dd", {}, `${task.duration_ms} ms`)] : null,
-        task.message ? [h("dt", {}, t("Message")), h("dd", {}, task.message)] : null,
-        task.error ? [h("dt", {}, t("Error")), h("dd", { class: "errorlist" }, task.error)] : null));
+        h("dt", {}, gettext("Status")), h("dd", {}, task.status),
+        h("dt", {}, gettext("In")), h("dd", {}, task.input_count ?? "-"),
+        h("dt", {}, gettext("Out")), h("dd", {}, task.output_count ?? "-"),
+        task.duration_ms !== null ? [h("dt", {}, gettext("Duration")), h("dd", {}, `${task.duration_ms} ms`)] : null,
+        task.message ? [h("dt", {}, gettext("Message")), h("dd", {}, task.message)] : null,
+        task.error ? [h("dt", {}, gettext("Error")), h("dd", { class: "errorlist" }, task.error)] : null));
   }
 
   resultPanel(tr) {
     const result = this.run && this.run.results.find((r) => r.source_key === tr.source && r.output === (tr.output || "out"));
-    if (!result) return h("p", { class: "help" }, t("No population on this transition in the last run."));
+    if (!result) return h("p", { class: "help" }, gettext("No population on this transition in the last run."));
     const box = h("div", { class: "oc-result" },
-      h("h3", {}, t("Population")),
-      h("p", {}, result.activated ? h("strong", { class: "oc-result-count" }, fmt(t("%(count)s rows"), { count: Number(result.row_count).toLocaleString() })) : t("Not activated in this run.")),
-      result.dimension ? h("p", {}, fmt(t("Dimension: %(name)s"), { name: result.dimension })) : null);
+      h("h3", {}, gettext("Population")),
+      h("p", {}, result.activated ? h("strong", { class: "oc-result-count" }, fmt(gettext("%(count)s rows"), { count: Number(result.row_count).toLocaleString() })) : gettext("Not activated in this run.")),
+      result.dimension ? h("p", {}, fmt(gettext("Dimension: %(name)s"), { name: result.dimension })) : null);
     if (!result.activated || !result.table_name) return box;
-    const columns = h("ul", { class: "oc-result-columns" }, (result.columns || []).map((c) => h("li", {}, c.name, h("small", {}, ` ${c.type || ""}${c.personal ? " · " + t("personal") : ""}`))));
-    box.append(h("h4", {}, t("Working table columns")), columns);
+    const columns = h("ul", { class: "oc-result-columns" }, (result.columns || []).map((c) => h("li", {}, c.name, h("small", {}, ` ${c.type || ""}${c.personal ? " · " + gettext("personal") : ""}`))));
+    box.append(h("h4", {}, gettext("Working table columns")), columns);
     if (!this.cfg.may_preview_rows) {
-      box.append(h("p", { class: "oc-no-preview" }, t("Your profile may not see the rows of working tables (the preview permission is needed).")));
+      box.append(h("p", { class: "oc-no-preview" }, gettext("Your profile may not see the rows of working tables (the preview permission is needed).")));
       return box;
     }
-    const rows = h("div", { class: "oc-result-rows" }, t("Loading…"));
+    const rows = h("div", { class: "oc-result-rows" }, gettext("Loading…"));
     box.append(rows);
     api(this.base, `${this.runsUrl}${this.run.id}/results/${result.id}/preview/?limit=10`).then((data) => {
       fill(rows, h("table", { class: "oc-preview" },
@@ -133,22 +133,22 @@ export class RunMonitor {
     const f = this.filters;
     const keys = [...new Set([...run.tasks.map((x) => x.activity_key), ...run.events.map((e) => e.activity_key).filter(Boolean)])];
     const select = (name, label, options) => h("label", {}, `${label} `, h("select", { class: `oc-filter-${name}`, onchange: (e) => { f[name] = e.target.value; this.renderLog(); } },
-      h("option", { value: "" }, t("all")), options.map((o) => h("option", { value: o, selected: f[name] === o }, o))));
+      h("option", { value: "" }, gettext("all")), options.map((o) => h("option", { value: o, selected: f[name] === o }, o))));
     const events = run.events.filter((e) => (!f.level || e.level === f.level) && (!f.activity || e.activity_key === f.activity) && (!f.text || e.message.toLowerCase().includes(f.text.toLowerCase())));
     const tasks = run.tasks.filter((x) => (!f.status || x.status === f.status) && (!f.activity || x.activity_key === f.activity));
     const focusedClass = document.activeElement && box.contains(document.activeElement) ? document.activeElement.className : null;
     fill(box, 
-      h("h2", {}, fmt(t("Log and tasks of run #%(id)s"), { id: run.id })),
+      h("h2", {}, fmt(gettext("Log and tasks of run #%(id)s"), { id: run.id })),
       h("div", { class: "oc-log-filters" },
-        select("activity", t("Activity"), keys),
-        select("level", t("Level"), [...new Set(run.events.map((e) => e.level))]),
-        select("status", t("Task status"), [...new Set(run.tasks.map((x) => x.status))]),
-        h("label", {}, `${t("Search")} `, h("input", { type: "search", class: "oc-filter-text", value: f.text, oninput: (e) => { f.text = e.target.value; this.renderLog(); } }))),
-      h("table", { class: "oc-tasks" }, h("caption", {}, t("Tasks")),
-        h("thead", {}, h("tr", {}, [t("Activity"), t("Status"), t("In"), t("Out"), t("Duration"), t("Message")].map((c) => h("th", { scope: "col" }, c)))),
+        select("activity", gettext("Activity"), keys),
+        select("level", gettext("Level"), [...new Set(run.events.map((e) => e.level))]),
+        select("status", gettext("Task status"), [...new Set(run.tasks.map((x) => x.status))]),
+        h("label", {}, `${gettext("Search")} `, h("input", { type: "search", class: "oc-filter-text", value: f.text, oninput: (e) => { f.text = e.target.value; this.renderLog(); } }))),
+      h("table", { class: "oc-tasks" }, h("caption", {}, gettext("Tasks")),
+        h("thead", {}, h("tr", {}, [gettext("Activity"), gettext("Status"), gettext("In"), gettext("Out"), gettext("Duration"), gettext("Message")].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, tasks.map((x) => h("tr", { "data-activity": x.activity_key }, h("td", {}, x.activity_key), h("td", {}, x.status), h("td", {}, x.input_count ?? ""), h("td", {}, x.output_count ?? ""), h("td", {}, x.duration_ms === null ? "" : `${x.duration_ms} ms`), h("td", {}, x.error || x.message))))),
-      h("table", { class: "oc-events" }, h("caption", {}, t("Log")),
-        h("thead", {}, h("tr", {}, [t("At"), t("Level"), t("Activity"), t("Message")].map((c) => h("th", { scope: "col" }, c)))),
+      h("table", { class: "oc-events" }, h("caption", {}, gettext("Log")),
+        h("thead", {}, h("tr", {}, [gettext("At"), gettext("Level"), gettext("Activity"), gettext("Message")].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, events.map((e) => h("tr", {}, h("td", {}, new Date(e.at).toLocaleTimeString()), h("td", {}, e.level), h("td", {}, e.activity_key), h("td", {}, e.message))))),
     );
     if (focusedClass) {

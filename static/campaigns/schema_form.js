@@ -4,7 +4,7 @@
    the graph API names configuration errors: ``subsets.0.code``) so a server error lands next to its
    field. ``x-widget`` hints pick richer editors (a rule, a dimension, an inbound activity). */
 
-import { h, t, fill } from "./common.js";
+import { h, gettext, fill } from "./common.js";
 
 const clone = (value) => JSON.parse(JSON.stringify(value));
 
@@ -116,7 +116,7 @@ export class SchemaForm {
       input = h("textarea", { id, disabled: ro, rows: 3, cols: 40, class: "oc-json", value: JSON.stringify(value ?? null, null, 1),
         onchange: (e) => {
           try { set(JSON.parse(e.target.value || "null")); e.target.setCustomValidity(""); this.changed(); }
-          catch (_err) { e.target.setCustomValidity(t("Not valid JSON.")); e.target.reportValidity(); }
+          catch (_err) { e.target.setCustomValidity(gettext("Not valid JSON.")); e.target.reportValidity(); }
         } });
       input.value = JSON.stringify(value ?? null, null, 1);
     }
@@ -130,12 +130,12 @@ export class SchemaForm {
     items.forEach((item, index) => {
       const itemPath = `${path}.${index}`;
       const editor = this.field({ ...schema.items, title: `${index + 1}` }, item, itemPath, (v) => { items[index] = v; set(items); }, true);
-      list.append(h("li", {}, editor, ro ? null : h("button", { type: "button", class: "oc-icon oc-danger", "aria-label": t("Remove"), title: t("Remove"),
+      list.append(h("li", {}, editor, ro ? null : h("button", { type: "button", class: "oc-icon oc-danger", "aria-label": gettext("Remove"), title: gettext("Remove"),
         onclick: () => { items.splice(index, 1); set(items); this.changed(true); } }, "✕")));
     });
     row.append(label, list);
     if (!ro) {
-      row.append(h("button", { type: "button", class: "oc-array-add", onclick: () => { items.push(defaultFor(schema.items)); set(items); this.changed(true); } }, t("Add")));
+      row.append(h("button", { type: "button", class: "oc-array-add", onclick: () => { items.push(defaultFor(schema.items)); set(items); this.changed(true); } }, gettext("Add")));
     }
     return row;
   }

@@ -353,4 +353,6 @@ def test_campaign_list_columns_and_canvas_in_traditional_chinese(
     screenshot("report-runs-zh-hant")
     _canvas(page, live_server, campaign)
     assert page.locator("html").get_attribute("lang") == "zh-hant"
+    assert page.locator("#oc-run-start").inner_text() == "開始測試執行"  # the JavaScript catalog
+    assert page.locator(".oc-palette-group h3").first.inner_text() in ("目標設定", "流程控制", "通路")
     assert console_errors == []
