@@ -349,10 +349,13 @@ def test_campaign_list_columns_and_canvas_in_traditional_chinese(
     login(shop["admin"], language="zh-hant")
     page.goto(f"{live_server.url}/admin/campaigns/campaign/")
     assert page.locator("td.field-last_run").first.text_content().strip() not in ("", "-")
-    page.goto(f"{live_server.url}/admin/campaigns/run/")
-    screenshot("report-runs-zh-hant")
     _canvas(page, live_server, campaign)
     assert page.locator("html").get_attribute("lang") == "zh-hant"
     assert page.locator("#oc-run-start").inner_text() == "開始測試執行"  # the JavaScript catalog
     assert page.locator(".oc-palette-group h3").first.inner_text() in ("目標設定", "流程控制", "通路")
+    # and the campaign's delivery report is one click away
+    page.click("a.oc-report-link")
+    page.wait_for_load_state("networkidle")
+    assert f"campaign={campaign.pk}" in page.url
+    screenshot("report-page-zh-hant")
     assert console_errors == []
