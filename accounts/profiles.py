@@ -57,7 +57,7 @@ class Rule:
 
 READ = ("view",)
 # The platform's own apps. Non-administrators reach nothing outside them (sessions, logs, tokens...).
-PRODUCT = ("campaigns.*", "audiences.*", "oc_channels.*")
+PRODUCT = ("campaigns.*", "audiences.*", "oc_channels.*", "audit.*")
 # Groups are read by everyone (to share with a team), changed by Administrators only.
 SHARED_READ = ("auth.group",)
 CAMPAIGN = ("campaigns.campaign",)

@@ -212,3 +212,4 @@ class RunAdmin(ReadOnlyModelAdmin):
 
 
 import campaigns.admin_canvas  # noqa: E402, F401  (the canvas and list columns wrap CampaignAdmin)
+from campaigns.lifecycle import admin as _lifecycle_admin  # noqa: E402, F401 - review queue, versions (issue 7)

@@ -20,3 +20,22 @@ def tasks_reap() -> int:
 
 def worktables_purge() -> int:
     return runs.worktables_purge()
+
+
+def schedules_tick() -> dict:
+    """Every minute (django-q Schedule): fire due schedule occurrences once, settle finished campaigns."""
+    from campaigns.schedules.tick import schedules_tick as tick
+
+    return tick()
+
+
+def campaigns_purge_archived() -> int:
+    from campaigns.schedules.tick import purge_archived
+
+    return purge_archived()
+
+
+def lifecycle_notify(event_id: int) -> int:
+    from campaigns.lifecycle.notifications import lifecycle_notify as notify
+
+    return notify(int(event_id))

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "audiences",
     "campaigns",
     "channels",
+    "simple_history",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -216,3 +219,8 @@ OC_PREVIEW_ROWS_MAX = env.int("OC_PREVIEW_ROWS_MAX", default=100)
 OC_INGEST_MAX_BYTES = env.int("OC_INGEST_MAX_BYTES", default=2 * 1024**3)
 OC_INGEST_JSON_MAX_RECORDS = env.int("OC_INGEST_JSON_MAX_RECORDS", default=10_000)
 OC_INGEST_MAX_STORED_REJECTS = env.int("OC_INGEST_MAX_STORED_REJECTS", default=10_000)
+# Lifecycle (issue 7): self-approval, trigger interval floor, schedule catch-up, archive retention.
+OC_ALLOW_SELF_APPROVAL = env.bool("OC_ALLOW_SELF_APPROVAL", default=False)
+OC_TRIGGER_MIN_INTERVAL_SECONDS = env.int("OC_TRIGGER_MIN_INTERVAL_SECONDS", default=0)
+OC_SCHEDULE_CATCH_UP_MINUTES = env.int("OC_SCHEDULE_CATCH_UP_MINUTES", default=10)
+OC_ARCHIVE_RETENTION_DAYS = env.int("OC_ARCHIVE_RETENTION_DAYS", default=30)

@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.activities import registry
+from campaigns.activities.base import Outcome
 from campaigns.engine import scheduler
 from campaigns.engine.context import ExecutionContext, InputTable
 from campaigns.engine.events import run_event
+from campaigns.lifecycle import engine_hooks
 from campaigns.models import Run, RunStatus, Task, TaskStatus, Transition, TransitionResult
 
 logger = logging.getLogger(__name__)
@@ -85,9 +87,13 @@ def _execute(task_id: int, attempt: int, started: float) -> None:
     if activity_type is None:  # an unregistered channel type: a test run pauses here
         outcome_pause, message, wait_until = True, _("Channel activities come with the channels issue."), None
     else:
-        config = activity_type.parse(activity.config)
+        # A launched live run reads the published version's bytes; a held send pauses (lifecycle).
+        config = activity_type.parse(engine_hooks.live_config(run, activity))
+        held = engine_hooks.hold(run, activity, activity_type, config)
         try:
-            outcome = activity_type.execute(ctx, inputs, config)
+            outcome = (
+                Outcome(pause=True, message=held) if held else activity_type.execute(ctx, inputs, config)
+            )
         finally:
             ctx.cleanup()
         outcome_pause, message, wait_until = outcome.pause, outcome.message, outcome.wait_until

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -244,7 +245,7 @@ def next_times(count: int = 10, **kwargs) -> list[dt.datetime]:
 
 def check_interval(times: list[dt.datetime]) -> None:
     """Two launches closer than 15 minutes are refused (the runs would pile up)."""
-    for earlier, later in zip(times, times[1:], strict=False):
+    for earlier, later in itertools.pairwise(times):
         if later - earlier < MIN_INTERVAL:
             raise ConfigError(
                 "rule",

@@ -40,4 +40,7 @@ def campaign_update(*, actor, campaign: Campaign, data: dict) -> Campaign:
 def campaign_delete(*, actor, campaign: Campaign) -> None:
     if not can(actor, "delete", campaign):
         raise PermissionDenied(_("You may not delete this campaign."))
+    from campaigns.lifecycle.services import campaign_delete_check
+
+    campaign_delete_check(actor=actor, campaign=campaign)  # drafts only; the others are archived
     campaign.delete()

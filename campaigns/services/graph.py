@@ -48,6 +48,9 @@ def _lock(actor, campaign: Campaign) -> Campaign:
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.runs.filter(status__in=ACTIVE_RUN_STATUSES).exists():
         raise ValidationError({"graph": _("A run is in progress; stop it before editing the graph.")})
+    from campaigns.lifecycle.services import campaign_edited
+
+    campaign_edited(actor=actor, campaign=locked)  # voids an approval; refuses edits once published
     return locked
 
 

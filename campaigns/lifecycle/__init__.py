@@ -1,0 +1,1 @@
+"""Campaign lifecycle: the state machine, frozen versions, review, publishing, launches and send holds."""
