@@ -40,16 +40,29 @@ from audiences.saved.services import audience_create  # noqa: E402
 from audiences.saved.storage import members_table  # noqa: E402
 from bench.rules import build  # noqa: E402
 from campaigns.engine import executor, scheduler  # noqa: E402
-from campaigns.models import Campaign, TaskStatus  # noqa: E402
+from campaigns.models import Campaign  # noqa: E402
 from campaigns.services import campaign_create  # noqa: E402
 from campaigns.services.graph import campaign_graph_replace  # noqa: E402
 from campaigns.services.runs import run_start  # noqa: E402
 
+STEP_TIMES: dict[str, list[float]] = {}
+LAST_TASKS: dict[str, int] = {}
 SUPPRESSED = {"type": "condition", "field": "city", "operator": "equal", "value": "Brest"}
 
 
 def cond(field, operator, value):
     return {"type": "condition", "field": field, "operator": operator, "value": value}
+
+
+def tiny_graph() -> dict:
+    """The same eight activities on 300 customers, without the purchase aggregates: SQL time is
+    negligible, so a task's duration is the engine's own overhead."""
+    document = graph(top=5)
+    document["activities"][0]["config"]["rule"] = cond("id", "less_or_equal", 300)
+    document["activities"][1]["config"]["aggregates"] = []
+    document["activities"][5]["config"]["subsets"][0]["sort"] = [{"field": "city", "direction": "asc"}]
+    document["activities"][3]["config"]["audience"] = "bench tiny suppression"
+    return document
 
 
 def target_rule(limit_id: int | None = None) -> dict:
@@ -130,12 +143,16 @@ def run_engine(campaign, admin) -> tuple[float, dict, list]:
     scheduler.enqueue = lambda task: queue.append(task.pk)  # this process is the worker
     started = time.perf_counter()
     run = run_start(actor=admin, campaign=campaign)
+    durations = []  # wall time of each task_execute: claim, SQL, bookkeeping, scheduling the next ones
     while queue:
+        task_started = time.perf_counter()
         executor.task_execute(queue.pop(0))
+        durations.append((time.perf_counter() - task_started) * 1000)
     elapsed = time.perf_counter() - started
     run.refresh_from_db()
+    LAST_TASKS.clear()
+    LAST_TASKS.update({t.activity_key: t.duration_ms or 0 for t in run.tasks.all()})
     counts = {f"{r.source_key}.{r.output}": r.row_count for r in run.results.all() if r.activated}
-    durations = [t.duration_ms for t in run.tasks.all() if t.status == TaskStatus.DONE]
     return elapsed, counts, durations
 
 
@@ -152,9 +169,8 @@ def run_script(customer: str, purchase: str, members: str, top: int) -> tuple[fl
             "enrich.out",
             f"""CREATE UNLOGGED TABLE h_enrich AS SELECT h.id, c.city, s.spent FROM h_target h
             JOIN {customer} c ON c.id = h.id
-            LEFT JOIN (SELECT customer_id, sum(amount) AS spent FROM {purchase}
-                       WHERE customer_id IN (SELECT id FROM h_target) GROUP BY customer_id) s
-              ON s.customer_id = h.id""",
+            LEFT JOIN (SELECT w.id, sum(p.amount) AS spent FROM h_target w
+                       JOIN {purchase} p ON p.customer_id = w.id GROUP BY w.id) s ON s.id = h.id""",
         ),
         (
             "dedup.out",
@@ -172,16 +188,41 @@ def run_script(customer: str, purchase: str, members: str, top: int) -> tuple[fl
             f"""CREATE UNLOGGED TABLE h_top AS SELECT * FROM h_excl
             ORDER BY spent DESC NULLS LAST, id LIMIT {int(top)}""",
         ),
+        (
+            "split.sample",
+            """CREATE UNLOGGED TABLE h_sample AS SELECT e.* FROM h_excl e
+            WHERE NOT EXISTS (SELECT 1 FROM h_top t WHERE t.id = e.id)
+            ORDER BY (e.id * 2654435761 + 2) % 2147483629, e.id
+            LIMIT (SELECT count(*) / 5 FROM h_excl)""",
+        ),
+        (
+            "split.complement",
+            """CREATE UNLOGGED TABLE h_rest AS SELECT e.* FROM h_excl e
+            WHERE NOT EXISTS (SELECT 1 FROM h_top t WHERE t.id = e.id)
+              AND NOT EXISTS (SELECT 1 FROM h_sample s WHERE s.id = e.id)""",
+        ),
         ("save.out", "CREATE UNLOGGED TABLE h_save AS SELECT * FROM h_top"),
     ]
     counts = {}
     with connection.cursor() as cursor:
-        for name in ("h_target", "h_enrich", "h_dedup", "h_supp", "h_excl", "h_top", "h_save"):
+        for name in (
+            "h_target",
+            "h_enrich",
+            "h_dedup",
+            "h_supp",
+            "h_excl",
+            "h_top",
+            "h_sample",
+            "h_rest",
+            "h_save",
+        ):
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
         started = time.perf_counter()
         for label, sql in steps:
+            step_started = time.perf_counter()
             cursor.execute(sql)
             counts[label] = cursor.rowcount
+            STEP_TIMES.setdefault(label, []).append(time.perf_counter() - step_started)
         elapsed = time.perf_counter() - started
     return elapsed, counts
 
@@ -204,6 +245,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--purchases", type=int, default=5_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tiny-only", action="store_true", help="Only the per-activity overhead.")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only")
@@ -213,6 +255,11 @@ def main() -> None:
         audience_create(
             actor=admin, name="bench suppression", dimension=dimension, kind="static", rule=SUPPRESSED
         )
+    if not Audience.objects.filter(name="bench tiny suppression").exists():
+        tiny_rule = {"type": "group", "op": "and", "children": [SUPPRESSED, cond("id", "less_or_equal", 300)]}
+        audience_create(
+            actor=admin, name="bench tiny suppression", dimension=dimension, kind="static", rule=tiny_rule
+        )
     members = Audience.objects.get(name="bench suppression")
     members_table = members_table_of(members).name
     customer = dimension.schema.table_name
@@ -221,7 +268,7 @@ def main() -> None:
         cursor.execute("ANALYZE")
     campaign = ensure_campaign(admin, "bench reference campaign", graph())
     engine_times, script_times = [], []
-    for _ in range(args.runs):
+    for _ in range(0 if args.tiny_only else args.runs):
         script_time, script_counts = run_script(customer, purchase, members_table, 10_000)
         engine_time, engine_counts, _durations = run_engine(campaign, admin)
         for label, count in script_counts.items():
@@ -231,19 +278,22 @@ def main() -> None:
         print(
             f"engine {engine_time:.2f} s, script {script_time:.2f} s, ratio {engine_time / script_time:.2f}"
         )
-    print("counts:", engine_counts)
-    best_engine, best_script = min(engine_times), min(script_times)
-    print(
-        f"best: engine {best_engine:.2f} s, script {best_script:.2f} s, ratio {best_engine / best_script:.2f}"
-    )
+    if engine_times:
+        print("counts:", engine_counts)
+        best_engine, best_script = min(engine_times), min(script_times)
+        ratio = best_engine / best_script
+        print(f"best: engine {best_engine:.2f} s, script {best_script:.2f} s, ratio {ratio:.2f}")
+    if STEP_TIMES:
+        print("script steps (best, s):", {k: round(min(v), 2) for k, v in STEP_TIMES.items()})
+        print("engine tasks (last run, s):", {k: round(v / 1000, 2) for k, v in LAST_TASKS.items()})
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (engine and script): {peak:.0f} MB")
-    tiny = ensure_campaign(admin, "bench tiny campaign", graph(limit_id=300, top=5))
+    tiny = ensure_campaign(admin, "bench tiny campaign", tiny_graph())
     per_task = []
     for _ in range(10):
         _t, _c, durations = run_engine(tiny, admin)
         per_task += durations
-    print(f"tiny data: median task {statistics.median(per_task):.1f} ms over {len(per_task)} tasks")
+    print(f"tiny data: median task_execute {statistics.median(per_task):.1f} ms over {len(per_task)} tasks")
 
 
 if __name__ == "__main__":
