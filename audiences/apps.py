@@ -14,6 +14,10 @@ class AudiencesConfig(AppConfig):
         # SQLite gets the functions the expression library needs and SQLite lacks (see that module).
         connection_created.connect(on_connection_created, dispatch_uid="audiences.query.sqlite_functions")
 
+        from audiences.query.compiler.catalog_cache import connect as connect_catalog_cache
+
+        connect_catalog_cache()  # compiles reuse one catalog snapshot until the catalog changes
+
         from audiences.saved.usage import register as register_saved_rule_usage
 
         register_saved_rule_usage()  # fields and links used by saved filters and audiences stay

@@ -78,6 +78,12 @@ class Planner:
         self.decisions.append(Decision(node_path, "group", "union"))
         return True
 
+    def sargable(self, node_path: str, function: str) -> None:
+        """An age function compared with whole numbers (``YearsOld(@d) > 40``) is a range on the date
+        column with bounds computed at compile time (``compiler/sargable.py``): one comparison per row
+        instead of month arithmetic, and an index on the date can serve it."""
+        self.decisions.append(Decision(node_path, "condition", f"date_range:{function}"))
+
     def aggregate(self, node_path: str, function: str, holds_on_empty: bool) -> str:
         """``grouped_in``, ``grouped_not_in`` or ``correlated`` for one aggregate condition."""
         if self.options.aggregate == "correlated":

@@ -192,6 +192,11 @@ class RuleCompiler:
             return self.fail(_join(node.path, "operator"), _("Unknown operator “%s”.") % node.operator)
         if node.field is not None:
             return self.field_condition(node, operator, scope)
+        from audiences.query.compiler.sargable import age_condition
+
+        rewritten = age_condition(self, node, scope)
+        if rewritten is not None:
+            return rewritten
         compiled = self.expression(node.left, scope, _join(node.path, "left"))
         if compiled is None:
             return sa.false()
@@ -405,7 +410,10 @@ def compile_rule(
     options: PlannerOptions | None = None,
 ) -> CompiledRule:
     """Compile a parsed rule over the rows of ``schema`` (a Schema) for ``dialect``."""
-    catalog = catalog or CatalogSnapshot()
+    if catalog is None:
+        from audiences.query.compiler.catalog_cache import catalog_snapshot
+
+        catalog = catalog_snapshot()
     compiler = RuleCompiler(catalog, dialect, dict(variables or {}), options or PlannerOptions())
     info = catalog.info(schema)
     base = compiler.aliases.new(info)
