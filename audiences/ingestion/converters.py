@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audiences.catalog.types import DEFAULT_STRING_LENGTH, FieldTypeKey
 
-INT_PATTERN = r"^[+-]?[0-9]{1,19}$"
+INT_PATTERN = r"^[+-]?[0-9]+$"  # any number of digits (leading zeros), then the range decides
 DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 FLOAT_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$"
 _DAY = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
@@ -35,6 +35,8 @@ DATETIME_PATTERN = (
     rf"^{_DAY}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{{1,6}})?)?"
     r"(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?$"
 )
+# White space ignored around non-text values: C's isspace(), the set PostgreSQL's input functions skip.
+WHITESPACE = " \t\n\r\v\f"
 TRUE_TEXTS = ("true", "t", "1", "yes", "y")
 FALSE_TEXTS = ("false", "f", "0", "no", "n")
 INT_RANGES = {
@@ -76,6 +78,10 @@ class Converter:
     # PostgreSQL side: a predicate true when the (non-empty) text is valid, and its cast.
     pg_valid: Callable[[sa.ColumnElement, FieldSpec], sa.ColumnElement]
     pg_cast: Callable[[sa.ColumnElement, FieldSpec], sa.ColumnElement]
+    # PostgreSQL screening (the fast path, ``fastpath.py``): true only for a non-NULL text that ``parse``
+    # accepts AND that PostgreSQL's own input function reads to the same value. False never rejects a
+    # value: it sends the load to the detailed checks. The default sends every load there.
+    pg_quick: Callable[[sa.ColumnElement, FieldSpec], sa.ColumnElement] = lambda value, spec: sa.false()
     # SQLite storage of a parsed value (what Django itself stores in that column).
     sqlite_store: Callable[[Any], Any] = lambda value: value
 
@@ -96,6 +102,7 @@ def _match(pattern: str, text: str) -> None:
 
 # --- Python parsers -----------------------------------------------------------------------------------
 def _parse_int(text: str, spec: FieldSpec) -> int:
+    """As PostgreSQL's int4in/int8in read it: [+-]digits (leading zeros allowed) within range."""
     _match(INT_PATTERN, text)
     value, (low, high) = int(text), INT_RANGES[spec.type]
     if not low <= value <= high:
@@ -219,6 +226,74 @@ def _naive_utc(value: dt.datetime) -> str:
     return value.replace(tzinfo=None).isoformat(" ")
 
 
+# --- PostgreSQL screening predicates (sound, cheap; see Converter.pg_quick) -------------------------------
+# Each is true only for texts in a class where PostgreSQL's input function and ``parse`` agree on both the
+# verdict and the value; any other text (even a valid one) goes to the detailed checks. A text that passes
+# and still fails PostgreSQL's cast (an out-of-range integer, 2023-02-30) makes the typed COPY fail, which
+# also sends the load to the detailed checks. So they may be narrow, never wide.
+BOOL_SPELLINGS = tuple(
+    spelling
+    for text in TRUE_TEXTS + FALSE_TEXTS
+    for spelling in dict.fromkeys((text, text.upper(), text.title()))
+)
+
+
+def _quick_true(value, spec):
+    """int4in/int8in read exactly ``_parse_int``'s texts ([white space][+-]digits[white space], range)."""
+    return sa.true()
+
+
+def _quick_decimal(value, spec):
+    """numeric_in is laxer only through exponents, NaN and Infinity: texts with e/n/i letters (or white
+    space other than spaces) are screened out; the typmod rounds half away from zero, as ``_parse_decimal``.
+    """
+    return value.regexp_match(r"^[0-9. +-]+$")
+
+
+def _quick_float(value, spec):
+    """float8in also reads NaN, Infinity, hexadecimal and denormal numbers: the pattern, then the range."""
+    number = sa.func.abs(sa.cast(value, sa.Double()))
+    return sa.case(
+        (value.regexp_match(FLOAT_PATTERN), sa.or_(number == 0, number.between(FLOAT_MIN, FLOAT_MAX))),
+        else_=sa.false(),
+    )
+
+
+def _quick_bool(value, spec):
+    """boolin also reads on/off and prefixes (tr, fals): only our spellings, exactly."""
+    return value.in_(BOOL_SPELLINGS)
+
+
+def _quick_date(value, spec):
+    """date_in reads many layouts (01/02/2020, Jan 2 2020, epoch): the text must be exactly what
+    PostgreSQL prints back (ISO DateStyle, set by the fast path), with a 4-digit year.
+    """
+    return sa.case(
+        (value.like("____-__-__"), sa.cast(sa.cast(value, sa.Date()), sa.Text()) == value), else_=sa.false()
+    )
+
+
+def _quick_datetime(value, spec):
+    """The two usual layouts, checked by a round trip: 'YYYY-MM-DD HH:MM:SS[.ffffff]' (naive, UTC: the fast
+    path loads with TimeZone UTC) and 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z'. Offsets and other layouts that our
+    rule accepts are left to the detailed checks.
+    """
+    naive = sa.cast(sa.cast(value, sa.DateTime()), sa.Text())
+    utc = sa.func.timezone("UTC", sa.cast(value, sa.DateTime(timezone=True)))
+    return sa.case(
+        (value.like("____-__-__ __:__:__%"), naive == value),
+        (
+            value.like("____-__-__T__:__:__%Z"),
+            sa.cast(utc, sa.Text()) == sa.func.translate(sa.func.left(value, -1), "T", " "),
+        ),
+        else_=sa.false(),
+    )
+
+
+def _quick_enum(value, spec):
+    return value.in_([v for v in spec.enum_values if v and v == v.strip(WHITESPACE)] or [""])
+
+
 for _converter in (
     Converter(
         FieldTypeKey.STRING,
@@ -226,14 +301,23 @@ for _converter in (
         _parse_string,
         _pg_string_valid,
         lambda value, spec: value,
+        pg_quick=_pg_string_valid,
     ),
-    Converter(FieldTypeKey.TEXT, "", lambda text, spec: text, lambda v, s: sa.true(), lambda v, s: v),
+    Converter(
+        FieldTypeKey.TEXT,
+        "",
+        lambda text, spec: text,
+        lambda v, s: sa.true(),
+        lambda v, s: v,
+        pg_quick=lambda v, s: sa.true(),
+    ),
     Converter(
         FieldTypeKey.INTEGER,
         _("Not a whole number in range."),
         _parse_int,
         _pg_int_valid,
         _cast_to(lambda s: sa.Integer()),
+        pg_quick=_quick_true,
     ),
     Converter(
         FieldTypeKey.BIGINT,
@@ -241,6 +325,7 @@ for _converter in (
         _parse_int,
         _pg_int_valid,
         _cast_to(lambda s: sa.BigInteger()),
+        pg_quick=_quick_true,
     ),
     Converter(
         FieldTypeKey.DECIMAL,
@@ -248,6 +333,7 @@ for _converter in (
         _parse_decimal,
         _pg_decimal_valid,
         _cast_to(lambda s: sa.Numeric(s.precision, s.scale or 0)),
+        pg_quick=_quick_decimal,
         sqlite_store=str,
     ),
     Converter(
@@ -256,6 +342,7 @@ for _converter in (
         _parse_float,
         _pg_float_valid,
         _cast_to(lambda s: sa.Double()),
+        pg_quick=_quick_float,
     ),
     Converter(
         FieldTypeKey.BOOLEAN,
@@ -263,6 +350,7 @@ for _converter in (
         _parse_bool,
         lambda value, spec: sa.func.lower(value).in_(TRUE_TEXTS + FALSE_TEXTS),
         lambda value, spec: sa.func.lower(value).in_(TRUE_TEXTS),
+        pg_quick=_quick_bool,
         sqlite_store=int,
     ),
     Converter(
@@ -271,6 +359,7 @@ for _converter in (
         _parse_date,
         _pg_date_valid,
         _cast_to(lambda s: sa.Date()),
+        pg_quick=_quick_date,
         sqlite_store=_iso_date,
     ),
     Converter(
@@ -279,6 +368,7 @@ for _converter in (
         _parse_datetime,
         _pg_date_valid,
         _cast_to(lambda s: sa.DateTime(timezone=True)),
+        pg_quick=_quick_datetime,
         sqlite_store=_naive_utc,
     ),
     Converter(
@@ -287,6 +377,7 @@ for _converter in (
         _parse_enum,
         _pg_in(lambda spec: spec.enum_values),
         lambda value, spec: value,
+        pg_quick=_quick_enum,
     ),
 ):
     register_converter(_converter)
@@ -309,7 +400,7 @@ def present(text: str | None, spec: FieldSpec) -> str | None:
     """The text a converter sees: None when empty (surrounding spaces ignored except for free text)."""
     if text is None:
         return None
-    text = text.strip(" ") if spec.trims else text
+    text = text.strip(WHITESPACE) if spec.trims else text
     return text or None
 
 
@@ -353,7 +444,7 @@ def register_sqlite_functions(raw_connection) -> None:
 # --- The two SQL expressions the loader uses, per dialect ------------------------------------------------
 def sql_present(column: sa.ColumnElement, spec: FieldSpec) -> sa.ColumnElement:
     """NULL for an empty text, the (trimmed) text otherwise."""
-    return sa.func.nullif(sa.func.trim(column) if spec.trims else column, "")
+    return sa.func.nullif(sa.func.trim(column, WHITESPACE) if spec.trims else column, "")
 
 
 def sql_invalid_reason(column: sa.ColumnElement, spec: FieldSpec, vendor: str) -> sa.ColumnElement:
@@ -380,3 +471,8 @@ def sql_typed(
     if checked or spec.type in (FieldTypeKey.STRING, FieldTypeKey.TEXT):
         return sa.type_coerce(cast, type_)
     return sa.type_coerce(sa.case((converter(spec).pg_valid(value, spec), cast), else_=sa.null()), type_)
+
+
+def sql_quick_ok(column: sa.ColumnElement, spec: FieldSpec) -> sa.ColumnElement:
+    """PostgreSQL screening of one staged text (NULL counts as fine: required fields are NOT NULL)."""
+    return sa.or_(column.is_(None), converter(spec).pg_quick(column, spec))

@@ -263,7 +263,7 @@ def stored_rejects(staging: Staging) -> list[Reject]:
 
 
 # --- 3. merge -----------------------------------------------------------------------------------------
-def _update_condition(plan: LoadPlan, target, incoming):
+def update_condition(plan: LoadPlan, target, incoming):
     if plan.version is None:
         return sa.true()
     current, new = target.c[plan.version], incoming[plan.version]
@@ -281,7 +281,7 @@ def merge(plan: LoadPlan, staging: Staging, result: LoadResult) -> LoadResult:
     deletes = sa.and_(_is_delete(plan, staging), valid)
     same_key = sa.and_(*(table.c[name] == typed(plan, staging, name) for name in plan.key))
     incoming = {name: typed(plan, staging, name, checked=True) for name in plan.fields}
-    newer = _update_condition(plan, table, {n: typed(plan, staging, n) for n in plan.fields})
+    newer = update_condition(plan, table, {n: typed(plan, staging, n) for n in plan.fields})
     to_upsert = database.fetch_value(sa.select(sa.func.count()).select_from(stage).where(upserts))
     existing = stale = 0
     if to_upsert and database.fetch_all(sa.select(sa.literal(1)).select_from(table).limit(1)):
@@ -303,7 +303,7 @@ def merge(plan: LoadPlan, staging: Staging, result: LoadResult) -> LoadResult:
             statement = statement.on_conflict_do_update(
                 index_elements=[table.c[name] for name in plan.key],
                 set_={name: statement.excluded[name] for name in updatable},
-                where=_update_condition(plan, table, statement.excluded),
+                where=update_condition(plan, table, statement.excluded),
             )
         else:
             statement = statement.on_conflict_do_nothing(index_elements=[table.c[name] for name in plan.key])

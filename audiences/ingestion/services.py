@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can_model
 from audiences.catalog.models import Schema
-from audiences.ingestion import loader
+from audiences.ingestion import fastpath, loader
 from audiences.ingestion.models import (
     IngestionOrigin,
     IngestionReject,
@@ -157,8 +157,19 @@ class _Progress:
 
     def __init__(self, run: IngestionRun, callback: Callable[[int], None] | None):
         self.run, self.callback, self.total, self._last, self._side = run, callback, 0, 0.0, None
+        self._pass = 0
+
+    def restart(self) -> None:
+        """The file is read again from its start."""
+        self._pass = 0
 
     def __call__(self, size: int) -> None:
+        # A load may read its file twice (PostgreSQL's fast path screens it, then the detailed path
+        # stages it): only bytes beyond those already reported count, so progress never passes 100%.
+        self._pass += size
+        size = self._pass - self.total
+        if size <= 0:
+            return
         self.total += size
         if self.callback:
             self.callback(size)
@@ -218,10 +229,17 @@ def _rejected_message(result: loader.LoadResult, max_rejects: int | None) -> str
 
 
 def _execute(
-    run: IngestionRun, staging_fill: Callable[[Staging], int], width: int, first_row: int
+    run: IngestionRun,
+    staging_fill: Callable[[Staging], int],
+    width: int,
+    first_row: int,
+    fast: Callable[[], loader.LoadResult | None] | None = None,
 ) -> IngestionRun:
+    """``fast``: PostgreSQL's fast path for a clean file; None when it leaves the load to the checks."""
     plan = None
     try:
+        if fast is not None and (result := fast()) is not None:
+            return _finish(run, result)
         with Staging(width, first_row=first_row) as staging:
             plan = staging_fill(staging)
             with transaction.atomic():
@@ -249,11 +267,18 @@ def ingestion_run_execute(*, run_id: int, path: Path | None = None, on_progress=
 
     def fill(staging: Staging) -> loader.LoadPlan:
         plan = loader.plan_for(run.schema, header.columns, run.mapping)
+        progress.restart()
         staging.copy_csv(path, on_read=progress)
         return plan
 
+    def fast() -> loader.LoadResult | None:
+        plan = loader.plan_for(run.schema, header.columns, run.mapping)
+        return fastpath.try_load(plan, path, on_read=progress)
+
     try:
-        return _execute(run, fill, len(header.columns), first_row=2)
+        return _execute(
+            run, fill, len(header.columns), 2, fast=fast if connection.vendor == "postgresql" else None
+        )
     finally:
         progress.close()
 
