@@ -224,3 +224,6 @@ OC_ALLOW_SELF_APPROVAL = env.bool("OC_ALLOW_SELF_APPROVAL", default=False)
 OC_TRIGGER_MIN_INTERVAL_SECONDS = env.int("OC_TRIGGER_MIN_INTERVAL_SECONDS", default=0)
 OC_SCHEDULE_CATCH_UP_MINUTES = env.int("OC_SCHEDULE_CATCH_UP_MINUTES", default=10)
 OC_ARCHIVE_RETENTION_DAYS = env.int("OC_ARCHIVE_RETENTION_DAYS", default=30)
+# Channels demo (issue 6): the local catchers' ports, read by run_catchers, run_platform and demo_channels.
+OC_DEMO_SMTP_PORT = env.int("OC_DEMO_SMTP_PORT", default=2525)
+OC_DEMO_HTTP_PORT = env.int("OC_DEMO_HTTP_PORT", default=8025)

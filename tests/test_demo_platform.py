@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -27,6 +28,19 @@ def _get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def _smtp_noop(port: int) -> int:
+    """The catcher process starts beside the web server; give it the same minute to come up."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+                return smtp.noop()[0]
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def test_demo_setup_is_idempotent_and_the_platform_serves(tmp_path):
@@ -55,9 +69,19 @@ def test_demo_setup_is_idempotent_and_the_platform_serves(tmp_path):
     assert "administrator: admin / password: (from DEMO_ADMIN_PASSWORD)" in first.stdout
     assert "exists" in second.stdout
 
-    port = _free_port()
+    port, smtp_port, http_port = _free_port(), _free_port(), _free_port()
     platform = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "run_platform", "--port", str(port)],
+        [
+            sys.executable,
+            "manage.py",
+            "run_platform",
+            "--port",
+            str(port),
+            "--catcher-smtp-port",
+            str(smtp_port),
+            "--catcher-http-port",
+            str(http_port),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -79,10 +103,15 @@ def test_demo_setup_is_idempotent_and_the_platform_serves(tmp_path):
         assert health["checks"]["database"]["ok"] and health["checks"]["broker"]["ok"]
         assert _get(f"{base}/admin/login/")[0] == 200
         assert _get(f"{base}/api/schema/")[0] == 200
-        # the job cluster runs beside the web server
+        # the job cluster runs beside the web server, and so do the demo's catchers
         assert platform.poll() is None
+        assert _smtp_noop(smtp_port) == 250
+        assert json.loads(_get(f"http://127.0.0.1:{http_port}/status?idempotency_key=x")[1]) == {
+            "accepted": False
+        }
     finally:
         platform.send_signal(signal.SIGINT)
         output, _ = platform.communicate(timeout=60)
     assert platform.returncode == 0, output
     assert "Q Cluster" in output and "stopped" in output
+    assert f"catching SMTP on 127.0.0.1:{smtp_port}" in output

@@ -1,4 +1,5 @@
-"""Run the web server and a django-q2 cluster together in the foreground; Ctrl-C stops both."""
+"""Run the web server, a django-q2 cluster and the demo's local catchers (SMTP + HTTP, where the demo
+channels deliver) together in the foreground; Ctrl-C stops all three."""
 
 from __future__ import annotations
 
@@ -17,15 +18,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        # The demo channels deliver to these ports (demo_channels reads the same settings).
+        parser.add_argument(
+            "--catcher-smtp-port", type=int, default=getattr(settings, "OC_DEMO_SMTP_PORT", 2525)
+        )
+        parser.add_argument(
+            "--catcher-http-port", type=int, default=getattr(settings, "OC_DEMO_HTTP_PORT", 8025)
+        )
 
-    def handle(self, *args, host: str, port: int, **options):
+    def handle(self, *args, host: str, port: int, catcher_smtp_port: int, catcher_http_port: int, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         processes = {
             "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"]),  # noqa: S603
             "jobs": subprocess.Popen([*manage, "qcluster"]),  # noqa: S603
+            "catchers": subprocess.Popen(  # noqa: S603
+                [
+                    *manage,
+                    "run_catchers",
+                    f"--smtp-port={catcher_smtp_port}",
+                    f"--http-port={catcher_http_port}",
+                ]
+            ),
         }
+        catching = f"SMTP 127.0.0.1:{catcher_smtp_port}, HTTP 127.0.0.1:{catcher_http_port}"
         self.stdout.write(
-            self.style.SUCCESS(f"serving http://{host}:{port}/admin/ with a job cluster; Ctrl-C stops")
+            self.style.SUCCESS(
+                f"serving http://{host}:{port}/admin/ with a job cluster and the demo catchers "
+                f"({catching}); Ctrl-C stops"
+            )
         )
         stopping = False
 
