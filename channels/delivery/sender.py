@@ -160,6 +160,11 @@ class _Outcomes:
         self.rows, self.events, self.suppress, self.unmarked = [], [], [], []
 
 
+def heartbeat(delivery: Delivery) -> None:
+    """A live sender says so (once per batch or wait): the recovery schedule leaves its delivery alone."""
+    Delivery.objects.filter(pk=delivery.pk).update(sender_seen_at=timezone.now())
+
+
 def send_batch(
     delivery: Delivery, ids: list[int], token: str, session, outcomes: _Outcomes, state: dict
 ) -> None:
@@ -256,6 +261,7 @@ def send_delivery(delivery_id: int, *, max_seconds: float | None = None) -> dict
     started, sent_batches = time.monotonic(), 0
     with provider.open(provider_settings) as session:
         while time.monotonic() - started < max_seconds:
+            heartbeat(delivery)
             ids = claim(delivery, batch, token)
             if not ids:
                 waiting = (

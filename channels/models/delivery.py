@@ -62,6 +62,8 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     deadline_at = models.DateTimeField(_("send before"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # A sender's heartbeat (every batch and every wait): recovery adds a sender only when it is stale.
+    sender_seen_at = models.DateTimeField(_("sender last seen at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
