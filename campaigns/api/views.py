@@ -1,8 +1,8 @@
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -106,7 +106,23 @@ class CampaignViewSet(RestrictedModelViewSet):
             raise Conflict() from exc
         return Response(graph_document(campaign))
 
-    @action(detail=False, methods=["get"], url_path="activity-types")
+    @extend_schema(
+        responses=inline_serializer(
+            "ActivityType",
+            {
+                "key": serializers.CharField(),
+                "label": serializers.CharField(),
+                "category": serializers.CharField(),
+                "min_inputs": serializers.IntegerField(),
+                "max_inputs": serializers.IntegerField(allow_null=True),
+                "live_only": serializers.BooleanField(),
+            },
+            many=True,
+        )
+    )
+    @action(
+        detail=False, methods=["get"], url_path="activity-types", pagination_class=None, filter_backends=[]
+    )
     @requires("view")
     def activity_types(self, request):
         """The palette: every registered activity type with its inputs and category."""
