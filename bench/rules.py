@@ -28,7 +28,7 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from accounts.services import user_create  # noqa: E402
 from audiences.catalog import database  # noqa: E402
@@ -36,13 +36,43 @@ from audiences.catalog import services as catalog  # noqa: E402
 from audiences.catalog.models import TargetingDimension  # noqa: E402
 from audiences.query import services  # noqa: E402
 from audiences.query.compiler import CatalogSnapshot  # noqa: E402
+from audiences.query.compiler.counts import count_select  # noqa: E402
 
 PK = {"name": "id", "type": "bigint", "primary_key": True}
+
+
+def add_orphans(customers: int) -> None:
+    """Purchases and visits of 1,000 customer keys that no customer row has (as loads from other
+    systems bring): they match every reference rule, so a query that counts keys of the purchase or
+    visit tables without checking the customer table answers another question, and the count check
+    refuses it. The link does not promise referential integrity; neither may a baseline."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM oc_data_purchase WHERE customer_id > %s LIMIT 1", [customers])
+        if cursor.fetchone():
+            return
+        cursor.execute("SELECT max(id) FROM oc_data_purchase")
+        top = cursor.fetchone()[0]
+        for offset, product in ((0, 7), (1000, 3)):  # brand_7 and brand_3, 300 each: 600 in 90 days
+            cursor.execute(
+                """INSERT INTO oc_data_purchase (id, customer_id, product_id, amount, purchased_on)
+                SELECT %s + g, %s + g, %s, 300, current_date - (g %% 30) FROM generate_series(1, 1000) g""",
+                [top + offset, customers, product],
+            )
+        cursor.execute("SELECT max(id) FROM oc_data_visit")
+        top = cursor.fetchone()[0]
+        cursor.execute(
+            """INSERT INTO oc_data_visit (id, customer_id, page, visited_on)
+            SELECT %s + g, %s + g, 'cart', current_date FROM generate_series(1, 1000) g""",
+            [top, customers],
+        )
+        cursor.execute("VACUUM ANALYZE oc_data_purchase")
+        cursor.execute("VACUUM ANALYZE oc_data_visit")
 
 
 def build(customers: int, purchases: int) -> TargetingDimension:
     existing = TargetingDimension.objects.filter(schema__name="customer").first()
     if existing is not None:
+        add_orphans(customers)
         return existing
     admin = user_create(username=f"bench-{int(time.time())}", profiles=["Administrator"])
     product = catalog.schema_create(
@@ -90,8 +120,11 @@ def build(customers: int, purchases: int) -> TargetingDimension:
     )
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(f"""INSERT INTO {product.table_name} (id, brand, category)
-            SELECT g, 'brand_' || (g %% 200), 'cat_' || (g %% 20) FROM generate_series(1, 10000) g""", [])
+        cursor.execute(
+            f"""INSERT INTO {product.table_name} (id, brand, category)
+            SELECT g, 'brand_' || (g %% 200), 'cat_' || (g %% 20) FROM generate_series(1, 10000) g""",
+            [],
+        )
         cursor.execute(
             f"""INSERT INTO {customer.table_name} (id, email, age, city, vip, birth_date, created_at)
             SELECT g, 'c' || g || '@example.test', 18 + (g * 7919) %% 60,
@@ -143,7 +176,8 @@ def build(customers: int, purchases: int) -> TargetingDimension:
         keys=[["customer_id", "id"]],
     )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # both sides read all-visible pages (index-only scans)
+    add_orphans(customers)
     print(f"built demo data in {time.perf_counter() - started:.1f} s")
     return catalog.targeting_dimension_create(actor=admin, schema=customer, data={"identity_field": "id"})
 
@@ -200,7 +234,19 @@ RULES = {
 }
 
 # Hand-written plans answering the same questions (tables named by the catalog: oc_data_<schema>).
+# Every plan counts customers: the purchase and visit tables hold keys of no customer (``add_orphans``),
+# so counting their keys alone answers another question (and the count check refuses it).
 C, P, PR, V = "oc_data_customer", "oc_data_purchase", "oc_data_product", "oc_data_visit"
+BRAND7 = (
+    f"SELECT p.customer_id FROM {P} p JOIN {PR} r ON r.id = p.product_id "
+    f"WHERE r.brand = 'brand_7' AND p.amount > 100"
+)
+DAYS90 = "purchased_on >= current_date - 90 AND purchased_on < current_date + 1"
+SUM90 = f"SELECT customer_id FROM {P} WHERE {DAYS90} GROUP BY customer_id HAVING sum(amount) > 500"
+EITHER = (
+    f"SELECT p.customer_id FROM {P} p JOIN {PR} r ON r.id = p.product_id WHERE r.brand = 'brand_3' "
+    f"UNION SELECT customer_id FROM {V} WHERE page = 'cart'"
+)
 HAND = {
     "attributes only": [
         f"SELECT count(*) FROM {C} WHERE age BETWEEN 30 AND 45 AND vip AND city IN ('Paris', 'Nice')",
@@ -210,30 +256,22 @@ HAND = {
     "exists with sub-conditions": [
         f"SELECT count(*) FROM {C} c WHERE EXISTS (SELECT 1 FROM {P} p JOIN {PR} r ON r.id = p.product_id "
         f"WHERE p.customer_id = c.id AND r.brand = 'brand_7' AND p.amount > 100)",
-        f"SELECT count(DISTINCT p.customer_id) FROM {P} p JOIN {PR} r ON r.id = p.product_id "
-        f"WHERE r.brand = 'brand_7' AND p.amount > 100",
-        f"SELECT count(*) FROM {C} c WHERE c.id IN (SELECT p.customer_id FROM {P} p WHERE p.amount > 100 "
-        f"AND p.product_id IN (SELECT id FROM {PR} WHERE brand = 'brand_7'))",
+        f"SELECT count(*) FROM {C} c JOIN (SELECT DISTINCT customer_id FROM ({BRAND7}) b) k "
+        f"ON k.customer_id = c.id",
+        f"SELECT count(*) FROM {C} WHERE id = ANY(ARRAY({BRAND7}))",
     ],
     "90-day purchase sum": [
-        f"SELECT count(*) FROM (SELECT customer_id FROM {P} WHERE purchased_on >= current_date - 90 "
-        f"AND purchased_on < current_date + 1 GROUP BY customer_id HAVING sum(amount) > 500) g",
-        f"SELECT count(*) FROM {C} c JOIN (SELECT customer_id, sum(amount) s FROM {P} "
-        f"WHERE purchased_on >= current_date - 90 AND purchased_on < current_date + 1 "
-        f"GROUP BY customer_id) g "
-        f"ON g.customer_id = c.id WHERE g.s > 500",
-        f"SELECT count(*) FROM {C} c WHERE (SELECT sum(amount) FROM {P} p WHERE p.customer_id = c.id "
-        f"AND purchased_on >= current_date - 90 AND purchased_on < current_date + 1) > 500",
+        f"SELECT count(*) FROM {C} c JOIN ({SUM90}) g ON g.customer_id = c.id",
+        f"SELECT count(*) FROM {C} WHERE id = ANY(ARRAY({SUM90}))",
+        f"SELECT count(*) FROM (SELECT p.customer_id FROM {P} p JOIN {C} c ON c.id = p.customer_id "
+        f"WHERE {DAYS90} GROUP BY p.customer_id HAVING sum(p.amount) > 500) g",
     ],
     "OR across two links": [
         f"SELECT count(*) FROM {C} c WHERE EXISTS (SELECT 1 FROM {P} p JOIN {PR} r ON r.id = p.product_id "
         f"WHERE p.customer_id = c.id AND r.brand = 'brand_3') OR EXISTS (SELECT 1 FROM {V} v "
         f"WHERE v.customer_id = c.id AND v.page = 'cart')",
-        f"SELECT count(*) FROM (SELECT p.customer_id FROM {P} p JOIN {PR} r ON r.id = p.product_id "
-        f"WHERE r.brand = 'brand_3' UNION SELECT customer_id FROM {V} WHERE page = 'cart') u",
-        f"SELECT count(*) FROM {C} c WHERE c.id IN (SELECT p.customer_id FROM {P} p JOIN {PR} r "
-        f"ON r.id = p.product_id WHERE r.brand = 'brand_3') OR c.id IN (SELECT customer_id FROM {V} "
-        f"WHERE page = 'cart')",
+        f"SELECT count(*) FROM {C} c JOIN ({EITHER}) u ON u.customer_id = c.id",
+        f"SELECT count(*) FROM {C} WHERE id = ANY(ARRAY({EITHER}))",
     ],
     "expression with date functions": [
         f"SELECT count(*) FROM {C} WHERE birth_date <= current_date - interval '41 years' "
@@ -245,16 +283,19 @@ HAND = {
 
 
 def timed(sql: str, params=(), runs: int = 3) -> tuple[float, int]:
-    """Best of ``runs`` (after one warm-up) in ms, and the count."""
+    """Best of ``runs`` (after one warm-up) in ms, and the count, each run in its own transaction
+    under the session settings of the platform's interactive counts (``interactive_settings``):
+    the platform's statement and the hand-written ones run under the same settings."""
     best, value = float("inf"), None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        value = cursor.fetchone()[0]
-        for _ in range(runs):
+    for attempt in range(runs + 1):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for name, setting in services.interactive_settings().items():
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, setting])
             started = time.perf_counter()
             cursor.execute(sql, params)
             value = cursor.fetchone()[0]
-            best = min(best, (time.perf_counter() - started) * 1000)
+            if attempt:
+                best = min(best, (time.perf_counter() - started) * 1000)
     return best, value
 
 
@@ -267,7 +308,9 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The benchmark runs on PostgreSQL (set DATABASE_URL).")
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # as deployments do (Makefile): the shared cache
     dimension = build(args.customers, args.purchases)
+    print(f"load average {os.getloadavg()}, session settings {services.interactive_settings()}")
     print(f"{'rule':32} {'platform ms':>12} {'best hand ms':>13} {'ratio':>6}  plan / best hand-written")
     for name, rule in RULES.items():
         statement = services.rule_count_select(dimension=dimension, rule=rule)
@@ -285,21 +328,21 @@ def main() -> None:
             f"{name:32} {platform:12.1f} {best:13.1f} {platform / best:6.2f}  {','.join(plan)} / #{index}"
             f" (count {count})"
         )
-    compile_ms = []
-    for _ in range(5):
-        for rule in RULES.values():
-            compile_ms.append(services.compile_time_ms(dimension=dimension, rule=rule))
-    snapshot = CatalogSnapshot()
-    warm = []
+    cold, cached = [], []
     for _ in range(5):
         for rule in RULES.values():
             started = time.perf_counter()
-            compiled = services.rule_compile(dimension=dimension, rule=rule, catalog=snapshot)
-            database.compile_statement(compiled.predicate)
-            warm.append((time.perf_counter() - started) * 1000)
+            snapshot = CatalogSnapshot()  # what every compile paid before the per-process snapshot
+            database.compile_statement(
+                count_select(
+                    services.rule_compile(dimension=dimension, rule=rule, catalog=snapshot), "postgresql"
+                )
+            )
+            cold.append((time.perf_counter() - started) * 1000)
+            cached.append(services.compile_time_ms(dimension=dimension, rule=rule))
     print(
-        f"compile median {statistics.median(compile_ms):.2f} ms (catalog loaded each time), "
-        f"{statistics.median(warm):.2f} ms (catalog snapshot reused)"
+        f"compile median {statistics.median(cached):.2f} ms (services' path: cached catalog snapshot, "
+        f"version check included), {statistics.median(cold):.2f} ms with the catalog loaded each time"
     )
 
 

@@ -35,6 +35,7 @@ VERSION_KEY = "oc:catalog-version"
 
 _lock = threading.Lock()
 _cached: tuple[str, CatalogSnapshot] | None = None
+_cache_readable: bool | None = None  # None: not tried yet in this process
 _local = threading.local()  # per thread, like Django's connections: ``pending`` on_commit callbacks
 
 
@@ -46,13 +47,31 @@ def _pending() -> list:
 
 
 def _token() -> str | None:
-    try:
-        token = cache.get(VERSION_KEY)
-        if token is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-            token = cache.get(VERSION_KEY)
-    except DatabaseError:  # no cache table (e.g. a fresh database): compile without the cache
+    """The shared version token; None when the cache cannot be read (no cache table yet).
+
+    The first read of a process runs in a savepoint: a missing cache table must not abort the
+    caller's transaction on PostgreSQL. Without a readable token nothing is cached (always exact).
+    """
+    global _cache_readable
+    if _cache_readable is False:
         return None
+    try:
+        if _cache_readable is None:
+            with transaction.atomic():
+                token = _read_token()
+            _cache_readable = True
+            return token
+        return _read_token()
+    except DatabaseError:
+        _cache_readable = False
+        return None
+
+
+def _read_token() -> str | None:
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        token = cache.get(VERSION_KEY)
     return token
 
 
