@@ -13,6 +13,7 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,8 +72,13 @@ def _execute(task_id: int, attempt: int, started: float) -> None:
     run, activity = task.run, task.activity
     if activity is None:
         raise Abandoned()
-    wired = {t.output: t for t in Transition.objects.filter(source=activity).select_related("target")}
-    inbound = Transition.objects.filter(target=activity).order_by("id").values_list("source__key", "output")
+    edges = list(
+        Transition.objects.filter(Q(source=activity) | Q(target=activity))
+        .select_related("source", "target")
+        .order_by("id")
+    )
+    wired = {t.output: t for t in edges if t.source_id == activity.pk}
+    inbound = [(t.source.key, t.output) for t in edges if t.target_id == activity.pk]
     results = {(r.source_key, r.output): r for r in run.results.select_related("dimension__schema")}
     inputs = []
     for source_key, output in inbound:
@@ -207,9 +213,15 @@ def _fail(task_id: int, attempt: int, exc: Exception) -> None:
 def _backend_pid() -> int | None:
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
+    connection.ensure_connection()
+    raw = connection.connection
+    cached = getattr(connection, "_oc_backend_pid", None)
+    if cached is None or cached[0] is not raw:  # one query per database connection, not per task
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            cached = (raw, cursor.fetchone()[0])
+        connection._oc_backend_pid = cached
+    return cached[1]
 
 
 class _Heartbeat:
