@@ -278,6 +278,8 @@ HAND = {
         f"AND created_at > now() - interval '365 days'",
         f"SELECT count(*) FROM {C} WHERE date_part('year', age(current_date, birth_date)) > 40 "
         f"AND now() - created_at < interval '365 days'",
+        f"SELECT count(*) FROM {C} WHERE birth_date <= (current_date - interval '41 years')::date "
+        f"AND created_at > now() - interval '365 days'",
     ],
 }
 
@@ -323,7 +325,9 @@ def main() -> None:
                 sys.exit(f"{name}: hand-written plan {index} counts {value}, the platform {count}")
             hand.append((ms, index))
         best, index = min(hand)
-        plan = [d.plan for d in services.rule_compile(dimension=dimension, rule=rule).decisions] or ["-"]
+        compiled = services.rule_compile(dimension=dimension, rule=rule)
+        count_select(compiled, connection.vendor)  # adds the count plan to the decisions
+        plan = [d.plan for d in compiled.decisions] or ["-"]
         print(
             f"{name:32} {platform:12.1f} {best:13.1f} {platform / best:6.2f}  {','.join(plan)} / #{index}"
             f" (count {count})"
