@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
@@ -227,3 +228,18 @@ OC_ARCHIVE_RETENTION_DAYS = env.int("OC_ARCHIVE_RETENTION_DAYS", default=30)
 # Channels demo (issue 6): the local catchers' ports, read by run_catchers, run_platform and demo_channels.
 OC_DEMO_SMTP_PORT = env.int("OC_DEMO_SMTP_PORT", default=2525)
 OC_DEMO_HTTP_PORT = env.int("OC_DEMO_HTTP_PORT", default=8025)
+# Rules (issue 4): interactive count timeout on PostgreSQL, work_mem for counts ("" keeps the server's).
+OC_RULE_COUNT_TIMEOUT_MS = env.int("OC_RULE_COUNT_TIMEOUT_MS", default=30_000)
+OC_RULE_WORK_MEM = env.str("OC_RULE_WORK_MEM", default="64MB")
+# Campaign engine (issue 5): working-table retention, task heartbeat, graph size limits.
+OC_WORKING_TABLE_RETENTION_DAYS = env.int("OC_WORKING_TABLE_RETENTION_DAYS", default=5)
+OC_CAMPAIGN_HEARTBEAT_SECONDS = env.int("OC_CAMPAIGN_HEARTBEAT_SECONDS", default=10)
+OC_CAMPAIGN_HEARTBEAT_TIMEOUT = env.int("OC_CAMPAIGN_HEARTBEAT_TIMEOUT", default=120)
+OC_CAMPAIGN_MAX_ACTIVITIES = env.int("OC_CAMPAIGN_MAX_ACTIVITIES", default=500)
+OC_CAMPAIGN_MAX_CHANNEL_ACTIVITIES = env.int("OC_CAMPAIGN_MAX_CHANNEL_ACTIVITIES", default=10)
+OC_CAMPAIGN_FILES_DIR = Path(
+    env.str("OC_CAMPAIGN_FILES_DIR", default=str(BASE_DIR / "var" / "campaign-files"))
+)
+# Delivery (issue 6): parallel senders per delivery, how long a claimed batch is held before recovery.
+OC_SENDERS_PER_DELIVERY = env.int("OC_SENDERS_PER_DELIVERY", default=2)
+OC_SEND_CLAIM_LEASE_SECONDS = env.int("OC_SEND_CLAIM_LEASE_SECONDS", default=600)
