@@ -12,3 +12,9 @@ class ChannelsConfig(AppConfig):
         from channels.activities.types import register_all
 
         register_all()
+
+        # Every targeting dimension gets the ledger and events as 1-N links, from the moment it exists.
+        from audiences.catalog.hooks import dimension_created_hooks
+        from channels.retargeting import retargeting_links_ensure
+
+        dimension_created_hooks.register("channels.retargeting", retargeting_links_ensure)

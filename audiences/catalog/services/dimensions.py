@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audiences.catalog.hooks import dimension_created_hooks
 from audiences.catalog.models import Schema, TargetingDimension
 from audiences.catalog.services.guards import refuse_when_used, require_modeller
 from audiences.catalog.services.schemas import index_exists_for
@@ -62,7 +63,8 @@ def _validate(dimension: TargetingDimension) -> None:
 
 @transaction.atomic
 def targeting_dimension_create(*, actor, schema: Schema, data: dict) -> TargetingDimension:
-    """Make ``schema`` targetable. The first dimension becomes the default."""
+    """Make ``schema`` targetable. The first dimension becomes the default. Registered
+    ``dimension_created_hooks`` (``audiences/catalog/hooks.py``) run last, in this transaction."""
     require_modeller(actor, "add")
     if TargetingDimension.objects.filter(schema=schema).exists():
         raise ValidationError({"schema": _("This schema is already a targeting dimension.")})
@@ -74,6 +76,7 @@ def targeting_dimension_create(*, actor, schema: Schema, data: dict) -> Targetin
         dimension.is_default = True
     _validate(dimension)
     dimension.save()
+    dimension_created_hooks.run(actor=actor, dimension=dimension)  # other apps' additions, same transaction
     return dimension
 
 
