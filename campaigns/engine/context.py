@@ -7,6 +7,10 @@ in the database; only counts come back.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +18,7 @@ import sqlalchemy as sa
 from django.db import connection
 
 from audiences.catalog.models import TargetingDimension
-from audiences.catalog.selectors import schema_fields, schema_primary_key, schema_table
+from audiences.catalog.selectors import schema_fields, schema_table
 from campaigns.engine import worktables
 
 SA_TYPES = {
@@ -35,17 +39,57 @@ def column_meta(name: str, type_key: str | None, personal: bool = False) -> dict
     return {"name": name, "type": type_key, "personal": personal}
 
 
+# Catalog reads memoised per run (targeting dimensions by name, a schema's fields): a run reads the
+# catalog as it found it at its first read in this process, instead of once per task and per call.
+# Set by the executor around one task; outside a task (validation, admin) every call reads the database.
+_run_memo: ContextVar[dict | None] = ContextVar("oc_campaign_run_memo", default=None)
+_memos: OrderedDict[tuple, dict] = OrderedDict()
+_memos_lock = threading.Lock()
+
+
+@contextmanager
+def run_memo(run):
+    """Memoise catalog reads for ``run`` (keyed by id and start time: a restart reads afresh)."""
+    key = (run.pk, run.started_at)
+    with _memos_lock:
+        memo = _memos.pop(key, None) or {}
+        _memos[key] = memo
+        while len(_memos) > 32:
+            _memos.popitem(last=False)
+    token = _run_memo.set(memo)
+    try:
+        yield memo
+    finally:
+        _run_memo.reset(token)
+
+
+def _memoised(key: tuple, load):
+    memo = _run_memo.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
 def dimension_by_name(name: str) -> TargetingDimension:
-    return TargetingDimension.objects.select_related("schema").get(schema__name=name)
+    return _memoised(
+        ("dimension", name),
+        lambda: TargetingDimension.objects.select_related("schema").get(schema__name=name),
+    )
+
+
+def _fields(dimension: TargetingDimension) -> dict:
+    return _memoised(("fields", dimension.schema_id), lambda: schema_fields(dimension.schema))
 
 
 def dimension_key_columns(dimension: TargetingDimension) -> list[dict]:
     """The key columns of a dimension's population: its primary-key fields, by field name."""
-    return [column_meta(f.name, f.type, f.is_personal) for f in schema_primary_key(dimension.schema)]
+    return [column_meta(f.name, f.type, f.is_personal) for f in _fields(dimension).values() if f.primary_key]
 
 
 def field_meta(dimension: TargetingDimension, name: str) -> dict | None:
-    found = schema_fields(dimension.schema).get(name)
+    found = _fields(dimension).get(name)
     return column_meta(found.name, found.type, found.is_personal) if found else None
 
 
@@ -125,6 +169,11 @@ class ExecutionContext:
         self._scratch: list[str] = []
 
     @property
+    def retried(self) -> bool:
+        """Whether an earlier attempt of this task ran (only then can its tables already exist)."""
+        return self.task.attempt > 1
+
+    @property
     def is_test(self) -> bool:
         return self.run.is_test
 
@@ -150,7 +199,7 @@ class ExecutionContext:
         if transition is None:
             return None
         name = worktables.working_table_name(self.run.pk, transition.pk)
-        count = worktables.create(name, select, key_columns, log=self.log_sql)
+        count = worktables.create(name, select, key_columns, log=self.log_sql, replace=self.retried)
         self.produced[output] = Produced(name, count, dimension, key_columns, columns)
         return count
 
@@ -174,7 +223,7 @@ class ExecutionContext:
     def scratch(self, select, key_columns: list[str], columns: list[dict]) -> InputTable:
         """An intermediate table of this task (dropped when the task ends)."""
         name = worktables.scratch_table_name(self.task.pk, len(self._scratch))
-        count = worktables.create(name, select, key_columns, log=self.log_sql)
+        count = worktables.create(name, select, key_columns, log=self.log_sql, replace=self.retried)
         self._scratch.append(name)
         return InputTable(self.activity.key, name, count, None, key_columns, columns)
 

@@ -13,17 +13,17 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.activities import registry
 from campaigns.activities.base import Outcome
 from campaigns.engine import scheduler
-from campaigns.engine.context import ExecutionContext, InputTable
+from campaigns.engine.context import ExecutionContext, InputTable, run_memo
 from campaigns.engine.events import run_event
+from campaigns.engine.graphcache import graph_of
 from campaigns.lifecycle import engine_hooks
-from campaigns.models import Run, RunStatus, Task, TaskStatus, Transition, TransitionResult
+from campaigns.models import Run, RunStatus, Task, TaskStatus, TransitionResult
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +33,16 @@ class Abandoned(Exception):
 
 
 def task_execute(task_id: int) -> str:
-    attempt = _claim(task_id)
-    if attempt is None:
+    task = _claim(task_id)
+    if task is None:
         return "skipped"
+    attempt = task.attempt
     beat = _Heartbeat(task_id)
     beat.start()
     started = time.monotonic()
     try:
-        with transaction.atomic():
-            _execute(task_id, attempt, started)
+        with transaction.atomic(), run_memo(task.run):
+            _execute(task, started)
         return "done"
     except Abandoned:
         return "abandoned"
@@ -53,9 +54,15 @@ def task_execute(task_id: int) -> str:
         beat.stop()
 
 
-def _claim(task_id: int) -> int | None:
+def _claim(task_id: int) -> Task | None:
+    """Mark the task running (one locked read, one update); the row read here serves the whole task."""
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("run").filter(pk=task_id).first()
+        task = (
+            Task.objects.select_for_update(of=("self", "run"))
+            .select_related("run__campaign", "activity")
+            .filter(pk=task_id)
+            .first()
+        )
         if task is None or task.status != TaskStatus.QUEUED or task.run.status != RunStatus.RUNNING:
             return None
         task.status = TaskStatus.RUNNING
@@ -64,21 +71,16 @@ def _claim(task_id: int) -> int | None:
         task.backend_pid = _backend_pid()
         task.error = ""
         task.save(update_fields=["status", "attempt", "started_at", "heartbeat_at", "backend_pid", "error"])
-        return task.attempt
+        return task
 
 
-def _execute(task_id: int, attempt: int, started: float) -> None:
-    task = Task.objects.select_related("run__campaign", "activity").get(pk=task_id)
-    run, activity = task.run, task.activity
+def _execute(task: Task, started: float) -> None:
+    run, activity, attempt = task.run, task.activity, task.attempt
     if activity is None:
         raise Abandoned()
-    edges = list(
-        Transition.objects.filter(Q(source=activity) | Q(target=activity))
-        .select_related("source", "target")
-        .order_by("id")
-    )
-    wired = {t.output: t for t in edges if t.source_id == activity.pk}
-    inbound = [(t.source.key, t.output) for t in edges if t.target_id == activity.pk]
+    graph = graph_of(run.campaign)
+    wired = {t.output: t for t in graph.outbound(activity.key)}
+    inbound = [(t.source.key, t.output) for t in graph.inbound(activity.key)]
     results = {(r.source_key, r.output): r for r in run.results.select_related("dimension__schema")}
     inputs = []
     for source_key, output in inbound:
@@ -104,68 +106,85 @@ def _execute(task_id: int, attempt: int, started: float) -> None:
             ctx.cleanup()
         outcome_pause, message, wait_until = outcome.pause, outcome.message, outcome.wait_until
 
+    # Under the run lock (the serialisation point of the scheduler), the task's row is written only if
+    # this attempt still owns it: a stop, restart or reap in between makes the update match nothing.
     locked_run = Run.objects.select_for_update().get(pk=run.pk)
-    current = (
-        Task.objects.select_for_update()
-        .filter(pk=task_id, attempt=attempt, status=TaskStatus.RUNNING)
-        .first()
-    )
-    if current is None or locked_run.status not in (RunStatus.RUNNING, RunStatus.PAUSED):
+    if locked_run.status not in (RunStatus.RUNNING, RunStatus.PAUSED):
         raise Abandoned()
-    current.input_count = sum(i.count for i in inputs)
-    current.sql = ";\n".join(ctx.statements)
-    current.message = str(message or "")
-    current.duration_ms = int((time.monotonic() - started) * 1000)
-    current.heartbeat_at = timezone.now()
+    task.input_count = sum(i.count for i in inputs)
+    task.sql = ";\n".join(ctx.statements)
+    task.message = str(message or "")
+    task.duration_ms = int((time.monotonic() - started) * 1000)
+    task.heartbeat_at = timezone.now()
     if outcome_pause:
-        current.status = TaskStatus.PAUSED
-        run_event(locked_run, message, activity_key=activity.key)
+        task.status = TaskStatus.PAUSED
+        event = message
     elif wait_until is not None:
-        current.status = TaskStatus.WAITING
-        current.due_at = wait_until
-        _schedule_continuation(current)
-        run_event(locked_run, message, activity_key=activity.key)
+        task.status = TaskStatus.WAITING
+        task.due_at = wait_until
+        event = message
     else:
-        current.status = TaskStatus.DONE
-        current.finished_at = timezone.now()
-        current.output_count = _record_outputs(locked_run, ctx, wired)
-        run_event(
-            locked_run,
-            _("%(key)s: %(n)s in, %(m)s out.")
-            % {"key": activity.key, "n": current.input_count, "m": current.output_count},
-            activity_key=activity.key,
-        )
-    current.save()
-    if current.status == TaskStatus.DONE:
-        scheduler.advance(locked_run)
+        task.status = TaskStatus.DONE
+        task.finished_at = timezone.now()
+        task.output_count = sum(p.count for o, p in ctx.produced.items() if o in wired)
+        event = _("%(key)s: %(n)s in, %(m)s out.") % {
+            "key": activity.key,
+            "n": task.input_count,
+            "m": task.output_count,
+        }
+    owned = Task.objects.filter(pk=task.pk, attempt=attempt, status=TaskStatus.RUNNING).update(
+        **{f: getattr(task, f) for f in _FINISH_FIELDS}
+    )
+    if not owned:
+        raise Abandoned()
+    if task.status == TaskStatus.WAITING:
+        _schedule_continuation(task)
+    if task.status == TaskStatus.DONE:
+        _record_outputs(locked_run, ctx, wired, replace=attempt > 1)
+    run_event(locked_run, event, activity_key=activity.key)
+    if task.status == TaskStatus.DONE:
+        scheduler.advance(locked_run, graph=graph)
     else:
         scheduler.settle(locked_run, locked_run.tasks.all())
 
 
-def _record_outputs(run: Run, ctx: ExecutionContext, wired: dict) -> int:
-    total = 0
+_FINISH_FIELDS = (
+    "status",
+    "input_count",
+    "output_count",
+    "sql",
+    "message",
+    "duration_ms",
+    "heartbeat_at",
+    "finished_at",
+    "due_at",
+)
+
+
+def _record_outputs(run: Run, ctx: ExecutionContext, wired: dict, *, replace: bool) -> None:
+    """One statement for every output's result (activated or not); a retried attempt replaces its own."""
+    rows = []
     for output, transition in wired.items():
         p = ctx.produced.get(output)
-        if p is None:
-            scheduler.not_activated(run, transition)
-            continue
-        TransitionResult.objects.update_or_create(
-            run=run,
-            source_key=ctx.activity.key,
-            output=output,
-            defaults={
-                "transition": transition,
-                "target_key": transition.target.key,
-                "activated": True,
-                "table_name": p.name,
-                "row_count": p.count,
-                "dimension": p.dimension,
-                "key_columns": p.key_columns,
-                "columns": p.columns,
-            },
+        rows.append(
+            TransitionResult(
+                run=run,
+                transition=transition,
+                source_key=ctx.activity.key,
+                output=output,
+                target_key=transition.target.key,
+                activated=p is not None,
+                table_name=p.name if p else "",
+                row_count=p.count if p else 0,
+                dimension=p.dimension if p else None,
+                key_columns=p.key_columns if p else [],
+                columns=p.columns if p else [],
+            )
         )
-        total += p.count
-    return total
+    if replace:
+        run.results.filter(source_key=ctx.activity.key).delete()
+    if rows:
+        TransitionResult.objects.bulk_create(rows)
 
 
 def _schedule_continuation(task: Task) -> None:

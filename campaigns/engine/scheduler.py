@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from campaigns.activities import registry
 from campaigns.engine.events import run_event
-from campaigns.models import Activity, Run, RunStatus, Task, TaskStatus, Transition, TransitionResult
+from campaigns.engine.graphcache import Graph, graph_of
+from campaigns.models import Run, RunStatus, Task, TaskStatus, Transition, TransitionResult
 from jobs.queue import enqueue_on_commit
 
 EXECUTE = "campaigns.tasks.task_execute"
@@ -21,15 +22,14 @@ def enqueue(task: Task) -> None:
     enqueue_on_commit(EXECUTE, task.pk, group=f"campaign-run-{task.run_id}")
 
 
-def advance(run: Run) -> None:
+def advance(run: Run, *, graph: Graph | None = None) -> None:
     """Create the tasks of every activity whose inputs have all resolved; then settle the run."""
-    activities = {a.key: a for a in Activity.objects.filter(campaign_id=run.campaign_id)}
-    transitions = list(
-        Transition.objects.filter(campaign_id=run.campaign_id).select_related("source", "target")
-    )
+    if graph is None:
+        graph = graph_of(run.campaign)
+    activities = graph.activities
     inbound: dict[str, list[Transition]] = {k: [] for k in activities}
     outbound: dict[str, list[Transition]] = {k: [] for k in activities}
-    for t in transitions:
+    for t in graph.transitions:
         inbound[t.target.key].append(t)
         outbound[t.source.key].append(t)
     results = {(r.source_key, r.output): r for r in run.results.all()}
@@ -51,12 +51,16 @@ def advance(run: Run) -> None:
             )
             if runs:
                 status = TaskStatus.PAUSED if activity.breakpoint else TaskStatus.QUEUED
+                paused = status == TaskStatus.PAUSED
                 task = Task.objects.create(
-                    run=run, activity=activity, activity_key=key, type=activity.type, status=status
+                    run=run,
+                    activity=activity,
+                    activity_key=key,
+                    type=activity.type,
+                    status=status,
+                    message=_("Paused at a breakpoint.") if paused else "",
                 )
-                if status == TaskStatus.PAUSED:
-                    task.message = _("Paused at a breakpoint.")
-                    task.save(update_fields=["message"])
+                if paused:
                     run_event(run, _("Paused at a breakpoint."), activity_key=key)
                 elif run.status == RunStatus.RUNNING:
                     enqueue(task)

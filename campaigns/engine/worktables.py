@@ -55,9 +55,14 @@ def table_clause(name: str, columns: list[str]) -> sa.TableClause:
     return sa.table(name, *(sa.column(c) for c in columns))
 
 
-def create(name: str, select, key_columns: list[str], *, log=None) -> int:
-    """(Re)create ``name`` from ``select``, index it on ``key_columns``; returns its row count."""
-    drop(name)
+def create(name: str, select, key_columns: list[str], *, log=None, replace: bool = True) -> int:
+    """(Re)create ``name`` from ``select``, index it on ``key_columns``; returns its row count.
+
+    ``replace=False`` skips the ``DROP TABLE IF EXISTS`` round trip when the caller knows no table can
+    exist: a task's first attempt (an attempt's tables are created in its transaction, so only a
+    committed earlier attempt could have left one, and every re-execution increments the attempt)."""
+    if replace:
+        drop(name)
     statement = CreateTableAs(name, select)
     if log is not None:
         log(database.compile_statement(statement)[0])

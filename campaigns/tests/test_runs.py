@@ -45,7 +45,7 @@ def test_a_killed_worker_is_reaped_and_the_run_finishes_with_the_same_counts(sho
     reference = counts(test_run(drive, administrator, campaign))
     run = run_services.run_start(actor=administrator, campaign=campaign)  # jobs not executed: worker "dies"
     task = run.tasks.get()
-    assert executor._claim(task.pk) == 1
+    assert executor._claim(task.pk).attempt == 1
     Task.objects.filter(pk=task.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=10))
     # when the reaper runs (its jobs executed in-process)
     reaped = drive(run_services.tasks_reap)
