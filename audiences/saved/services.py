@@ -218,6 +218,29 @@ def audience_create(
     return audience
 
 
+@transaction.atomic
+def audience_create_static(
+    *, actor, name: str, dimension, members: sa.Select, description: str = "", visibility: str = "private"
+) -> Audience:
+    """A static audience whose members are the distinct keys of ``members``, stored once.
+
+    For a campaign's Save audience: its members come from a working table, so nothing is evaluated
+    over the whole dimension first (``audience_create`` with a static kind stores its rule's rows).
+    ``members`` returns the dimension's key columns labelled by field name, as ``rule_select`` does.
+    """
+    audience = _create(
+        actor,
+        name=name,
+        dimension=dimension,
+        kind=AudienceKind.STATIC,
+        source=AudienceSource.CAMPAIGN,
+        description=description,
+        visibility=visibility,
+    )
+    _replace(audience, members)
+    return audience
+
+
 def _replace(audience: Audience, select: sa.Select) -> None:
     count = storage.members_create_as(audience, _keys(audience.dimension), select)
     audience.member_count = count

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from audiences.query import services as query
 from audiences.saved import services as saved
-from audiences.saved.models import Audience, AudienceKind
+from audiences.saved.models import Audience
 
 
 def rule_errors(*, dimension, rule: dict) -> list[tuple[str, str]]:
@@ -30,15 +30,12 @@ def audience_members_select(audience: Audience) -> sa.Select:
 
 
 def audience_save(*, actor, name: str, dimension, select: sa.Select) -> Audience:
-    """Replace the members of the static audience ``name`` (created on first use) with ``select``'s keys."""
+    """Replace the members of the static audience ``name`` (created on first use) with ``select``'s keys.
+
+    On first use the audience is created straight from ``select`` (one materialisation, nothing
+    computed over the whole dimension)."""
     audience = audience_get(name)
     if audience is None:
-        audience = saved.audience_create(
-            actor=actor,
-            name=name,
-            dimension=dimension,
-            kind=AudienceKind.STATIC,
-            rule={"type": "group", "op": "and", "children": []},
-        )
+        return saved.audience_create_static(actor=actor, name=name, dimension=dimension, members=select)
     saved.audience_replace_members(audience=audience, select=select, actor=actor)
     return audience
