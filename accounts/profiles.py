@@ -66,7 +66,7 @@ CAMPAIGN = ("campaigns.campaign",)
 SAVED = ("audiences.savedfilter", "audiences.audience")
 # Rules are read top-down; the first that matches a (profile, model, action) decides.
 POLICY: tuple[Rule, ...] = (
-    # Live campaign runs: Administrators only until the lifecycle issue adds publishing (campaign engine).
+    # Commands on live runs (runs/{id}/...): Administrators. A live run starts only by publishing.
     Rule(ProductProfile.ADMINISTRATOR, CAMPAIGN, ("run_live",), Scope.ALL),
     Rule(ProductProfile.ADMINISTRATOR, ("*",), ("*",), Scope.ALL),
     # Approver: sees everything, reviews and publishes campaigns, sees personal-data previews.

@@ -519,7 +519,7 @@ API_ROUTES += [
         "campaign-runs",
         "post",
         lambda c: _campaign_url(c, "runs/"),
-        _only_admin(201),
+        _all(403),  # publishing is the only way a live run starts, even for an Administrator
         data=lambda c: {"kind": "live"},
         label="live",
     ),

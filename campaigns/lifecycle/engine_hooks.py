@@ -23,8 +23,8 @@ def _launched_document(run) -> dict | None:
     cached = getattr(run, "_oc_version_document", None)
     if cached is None:
         launch = Launch.objects.select_related("version").filter(run_id=run.pk).first()
-        if launch is None:
-            return None  # a live run an Administrator started by hand (engine's run_live), not a launch
+        if launch is None:  # fail closed: every live run comes from a launch of a published version
+            raise ValueError(_("This live run was not launched from a published version."))
         cached = frozen_document(launch.version)
         run._oc_version_document = cached
     return cached

@@ -1,7 +1,9 @@
 """Run commands: start, stop, pause, resume, restart; the reaper, the Wait continuation and the purge.
 
 Commands lock the run row, change statuses, and enqueue tasks once the transaction commits. Test runs
-need ``test_run`` on the campaign; live runs ``run_live`` (Administrators only until publishing exists).
+need ``test_run`` on the campaign. A live run is never started here: publishing the approved version
+is the only way (``campaigns.lifecycle.launches``), so what runs live is what was approved. Commands on
+an existing live run need ``run_live`` (Administrators); the lifecycle's pause/stop act on campaigns.
 """
 
 from __future__ import annotations
@@ -31,9 +33,18 @@ def _require(actor, campaign: Campaign, kind: str) -> None:
 
 @transaction.atomic
 def run_start(*, actor, campaign: Campaign, kind: str = RunKind.TEST, variables: dict | None = None) -> Run:
-    """Start a run of the stored graph; the graph must be valid and no other run of it active."""
+    """Start a test run of the stored graph; the graph must be valid and no other run of it active.
+
+    A live run is refused for everybody: it starts only by publishing the approved version."""
     if kind not in RunKind.values:
         raise ValidationError({"kind": _("Choose test or live.")})
+    if kind == RunKind.LIVE:
+        raise PermissionDenied(
+            _(
+                "A live run starts only by publishing the approved version: request approval, have it "
+                "approved, then publish the campaign."
+            )
+        )
     _require(actor, campaign, kind)
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.runs.filter(status__in=ACTIVE_RUN_STATUSES).exists():

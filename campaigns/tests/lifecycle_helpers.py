@@ -56,3 +56,28 @@ def manager_and_approver(name="both"):
 
 def live_run_of(campaign) -> Run | None:
     return Run.objects.filter(campaign=campaign, kind=RunKind.LIVE).order_by("-id").first()
+
+
+def publish(drive, campaign, requester, *, schedule: dict | None = None, approver=None):
+    """Take ``campaign`` through the lifecycle like people do: optional schedule, a clean test run,
+    request approval (``requester``), approve and publish (a separate Approver): the only way a live
+    run starts. Jobs enqueued on commit run in this process. Returns the approver (who may trigger and
+    confirm sends)."""
+    from campaigns.schedules.services import schedule_save
+
+    if approver is None:
+        approver = user_create(
+            username=f"publisher-{campaign.pk}",
+            email=f"publisher-{campaign.pk}@example.test",
+            profiles=["Approver"],
+        )
+    if schedule is not None:
+        schedule_save(actor=requester, campaign=campaign, data=schedule)
+    test = drive(run_start, actor=requester, campaign=campaign, kind=RunKind.TEST)
+    test.refresh_from_db()
+    assert test.status == "done", [(t.activity_key, t.status, t.error) for t in test.tasks.all()]
+    services.campaign_request_approval(actor=requester, campaign=campaign, comment="Ready")
+    services.campaign_approve(actor=approver, campaign=campaign, comment="Fine")
+    drive(services.campaign_publish, actor=approver, campaign=campaign)
+    campaign.refresh_from_db()
+    return approver

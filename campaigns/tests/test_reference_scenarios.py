@@ -14,10 +14,11 @@ from audiences.catalog.selectors import schema_table
 from audiences.saved.models import Audience
 from campaigns import tasks
 from campaigns.engine import worktables
-from campaigns.models import RunKind, RunStatus, TaskStatus
-from campaigns.services.runs import run_start
+from campaigns.lifecycle.launches import campaign_trigger
+from campaigns.models import RunStatus, TaskStatus
 from campaigns.tests import expect
 from campaigns.tests.graphs import A, T, campaign_with, counts, keys_of, test_run
+from campaigns.tests.lifecycle_helpers import live_run_of, publish
 
 
 def cond(field, operator, value=None):
@@ -169,8 +170,8 @@ def test_dedup_on_email_split_with_limit_and_sort_then_save_audience(shop, admin
     assert keys_of(run, "split", "medium") == {r["id"] for r in medium_all[:10]}
     assert not Audience.objects.filter(name="High scorers").exists()
     # when a live run: the audience holds the high subset
-    live = drive(run_start, actor=administrator, campaign=campaign, kind=RunKind.LIVE)
-    live.refresh_from_db()
+    publish(drive, campaign, administrator)
+    live = live_run_of(campaign)
     assert live.status == RunStatus.DONE and counts(live) == expected
     audience = Audience.objects.get(name="High scorers")
     assert audience.member_count == len(high)
@@ -306,7 +307,11 @@ def test_incremental_query_over_two_runs(shop, administrator, drive):
     gold = {r["id"] for r in shop.customers if r["tier"] == "gold"}
     # a test run records nothing
     assert counts(test_run(drive, administrator, campaign)) == {"new_gold.out": len(gold)}
-    first = drive(run_start, actor=administrator, campaign=campaign, kind=RunKind.LIVE)
+    # two live runs: published to be triggered by a signal, then triggered twice
+    signal = {"kind": "signal", "trigger_interval_seconds": 0}
+    approver = publish(drive, campaign, administrator, schedule=signal)
+    drive(campaign_trigger, actor=approver, campaign=campaign, variables={})
+    first = live_run_of(campaign)
     assert counts(first) == {"new_gold.out": len(gold)}
     # given three new gold customers and one new silver
     table = schema_table(shop.schemas["customers"])
@@ -327,7 +332,9 @@ def test_incremental_query_over_two_runs(shop, administrator, drive):
         )
     )
     # when
-    second = drive(run_start, actor=administrator, campaign=campaign, kind=RunKind.LIVE)
+    drive(campaign_trigger, actor=approver, campaign=campaign, variables={})
+    second = live_run_of(campaign)
+    assert second.pk != first.pk
     # then only the newcomers
     assert counts(second) == {"new_gold.out": 3}
     assert keys_of(second, "new_gold") == {1000, 1001, 1002}
@@ -369,6 +376,8 @@ def test_a_test_run_has_no_side_effect(shop, administrator, make_user, drive):
         [T("all", "alert")],
         name="Live alert",
     )
-    drive(run_start, actor=administrator, campaign=live_campaign, kind=RunKind.LIVE)
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [administrator.email]
-    assert str(len(shop.customers)) in mail.outbox[0].body
+    publish(drive, live_campaign, administrator)
+    assert live_run_of(live_campaign).status == RunStatus.DONE
+    alerts = [m for m in mail.outbox if m.subject == "Campaign Live alert: alert"]  # not the review mails
+    assert len(alerts) == 1 and alerts[0].to == [administrator.email]
+    assert str(len(shop.customers)) in alerts[0].body

@@ -129,7 +129,23 @@ def test_who_may_start_runs(shop, administrator, manager, make_user, drive):
     own = simple(manager)
     assert test_run(drive, manager, own).status == RunStatus.DONE  # a manager test-runs their own
     with pytest.raises(PermissionDenied):
-        run_services.run_start(actor=manager, campaign=own, kind=RunKind.LIVE)  # live: Administrators only
+        run_services.run_start(actor=manager, campaign=own, kind=RunKind.LIVE)
+
+
+@pytest.mark.django_db
+def test_a_live_run_starts_only_by_publishing_even_for_an_administrator(shop, administrator, api_as):
+    from campaigns.models import Run
+
+    # given an unapproved draft an Administrator owns
+    campaign = simple(administrator)
+    # when the Administrator asks the runs API for a live run
+    response = api_as(administrator).post(
+        f"/api/v1/campaigns/{campaign.pk}/runs/", {"kind": "live"}, format="json"
+    )
+    # then it is refused, says to publish, and nothing started
+    assert response.status_code == 403
+    assert "publishing the approved version" in response.json()["detail"]
+    assert not Run.objects.filter(campaign=campaign).exists()
 
 
 @pytest.mark.django_db

@@ -8,7 +8,6 @@ import pytest
 
 from campaigns.activities import registry
 from campaigns.activities.config import ConfigError
-from campaigns.models import RunKind
 from campaigns.services.runs import run_start
 from campaigns.tests.graphs import A, T, campaign_with
 from channels.models import Delivery, LedgerEntry
@@ -92,11 +91,20 @@ def test_a_test_run_counts_but_sends_nothing(catalog, email_configuration, smtp_
 
 def test_a_live_run_sends_once_even_if_the_task_runs_again(catalog, email_configuration, smtp_sink, drive):
     from campaigns.engine.executor import task_execute
+    from campaigns.tests.lifecycle_helpers import live_run_of, publish
 
-    # given
-    campaign = _graph(catalog, catalog["admin"])
+    # given a published one-time campaign whose send needs no confirmation
+    campaign = campaign_with(
+        catalog["admin"],
+        [
+            A("src", "targeting.build_audience", dimension="customer"),
+            A("mail", "channel.email", send_without_confirmation=True, **EXAMPLES["channel.email"]),
+        ],
+        [T("src", "mail")],
+    )
     # when
-    run = drive(run_start, actor=catalog["admin"], campaign=campaign, kind=RunKind.LIVE)
+    publish(drive, campaign, catalog["admin"])
+    run = live_run_of(campaign)
     task = run.tasks.get(activity_key="mail")
     assert task.status == "done", task.error
     # the task is executed again (a redelivered job)

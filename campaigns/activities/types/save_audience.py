@@ -40,7 +40,11 @@ class SaveAudience(ActivityType):
         if ctx.is_test:
             return Outcome(message=_gettext("Test run: the audience is not saved."))
         select = sa.select(*(inp.table.c[k].label(k) for k in inp.key_columns))
+        # A live run is launched by a publisher or a schedule (no user): the audience is the owner's.
         rules.audience_save(
-            actor=ctx.run.started_by, name=config.audience, dimension=inp.dimension, select=select
+            actor=ctx.run.campaign.owner or ctx.run.started_by,
+            name=config.audience,
+            dimension=inp.dimension,
+            select=select,
         )
         return Outcome(message=_gettext("Audience %(name)s saved.") % {"name": config.audience})
