@@ -122,6 +122,7 @@ def settle_finished(now: dt.datetime | None = None) -> int:
 def purge_archived(now: dt.datetime | None = None) -> int:
     """Delete campaigns archived longer than ``OC_ARCHIVE_RETENTION_DAYS`` (their working tables first)."""
     from audit.models import DomainEvent
+    from campaigns.activities.types.incremental_query import processed_tables_drop
     from campaigns.services.runs import _drop_tables
 
     now = now or timezone.now()
@@ -134,6 +135,7 @@ def purge_archived(now: dt.datetime | None = None) -> int:
             machine.check(actor=None, campaign=locked, action="purge")
             for run in locked.runs.filter(purged_at__isnull=True):
                 _drop_tables(run)
+            processed_tables_drop(locked.activities.all())
             events.campaign_deleted_event(campaign=locked, actor=None, purged=True)
             locked.delete()
             purged += 1

@@ -43,4 +43,16 @@ def campaign_delete(*, actor, campaign: Campaign) -> None:
     from campaigns.lifecycle.services import campaign_delete_check
 
     campaign_delete_check(actor=actor, campaign=campaign)  # drafts only; the others are archived
+    campaign_tables_drop(campaign)
     campaign.delete()
+
+
+def campaign_tables_drop(campaign: Campaign) -> None:
+    """The database tables a campaign's rows name: its runs' working tables and its incremental
+    queries' processed keys (dropped in the caller's transaction, before the rows go)."""
+    from campaigns.activities.types.incremental_query import processed_tables_drop
+    from campaigns.services.runs import _drop_tables
+
+    for run in campaign.runs.filter(purged_at__isnull=True):
+        _drop_tables(run)
+    processed_tables_drop(campaign.activities.all())

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can
 from campaigns.activities import registry
 from campaigns.activities.config import ConfigError
+from campaigns.activities.types.incremental_query import processed_tables_drop
 from campaigns.engine.validation import GraphError, graph_check
 from campaigns.exceptions import StaleGraph
 from campaigns.models import Activity, Campaign, Transition
@@ -66,6 +67,9 @@ def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version
     existing = {a.key: a for a in locked.activities.all()}
     wanted = {item["key"]: item for item in document.get("activities") or []}
     Transition.objects.filter(campaign=locked).delete()
+    processed_tables_drop(  # what removed or retyped incremental queries remembered goes with them
+        a for key, a in existing.items() if key not in wanted or wanted[key].get("type", a.type) != a.type
+    )
     locked.activities.exclude(key__in=list(wanted)).delete()
     saved: dict[str, Activity] = {}
     for key, item in wanted.items():
@@ -123,6 +127,7 @@ def activity_save(*, actor, activity: Activity) -> Activity:
 @transaction.atomic
 def activity_delete(*, actor, activity: Activity) -> None:
     locked = _lock(actor, activity.campaign)
+    processed_tables_drop([activity])
     activity.delete()
     _bump(locked)
 

@@ -33,10 +33,14 @@ class IncrementalQueryConfig:
     date_field: str | None = None
 
 
+def processed_table_name(activity_id: int) -> str:
+    return f"oc_wp_{int(activity_id)}"
+
+
 def processed_table(activity_id: int, keys: list[dict]) -> sa.Table:
     cols = [sa.Column(k["name"], SA_TYPES.get(k["type"] or "", sa.String)(), nullable=False) for k in keys]
     return sa.Table(
-        f"oc_wp_{int(activity_id)}",
+        processed_table_name(activity_id),
         sa.MetaData(),
         *cols,
         sa.Column("run_id", sa.BigInteger),
@@ -125,3 +129,16 @@ class IncrementalQuery(ActivityType):
                     )
                 )
         return Outcome()
+
+
+def processed_tables_drop(activities) -> int:
+    """Drop the processed-key tables of those of ``activities`` (Activity rows) that are incremental
+    queries; called when they are removed from a graph, change type, or their campaign is deleted.
+    Inside the caller's transaction: a rolled-back delete keeps the table (PostgreSQL and SQLite DDL
+    is transactional). Returns how many were dropped (if they existed)."""
+    ids = [a.pk for a in activities if a.type == IncrementalQuery.key]
+    for pk in ids:
+        database.execute(
+            sa.schema.DropTable(sa.Table(processed_table_name(pk), sa.MetaData()), if_exists=True)
+        )
+    return len(ids)
