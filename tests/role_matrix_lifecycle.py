@@ -17,6 +17,7 @@ from tests.role_matrix import (
     EVERYONE,
     MANAGER,
     NOBODY,
+    NOT_PAGES,
     VIEWER,
     AdminAccess,
     Route,
@@ -180,3 +181,12 @@ API_ROUTES += [
         label="not editable",
     ),
 ]
+
+# Per-object admin pages of the campaign (lifecycle buttons, schedule): every profile and anonymous
+# are checked by campaigns/tests/test_lifecycle_admin.py.
+NOT_PAGES["admin:campaigns_campaign_lifecycle"] = (
+    "a per-object POST page: campaigns/tests/test_lifecycle_admin.py checks it for every profile"
+)
+NOT_PAGES["admin:campaigns_campaign_schedule"] = (
+    "a per-object page: campaigns/tests/test_lifecycle_admin.py checks it for every profile"
+)

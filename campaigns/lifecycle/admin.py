@@ -139,3 +139,6 @@ class CampaignVersionAdmin(ReadOnlyModelAdmin):
     list_select_related = ["campaign", "requested_by", "reviewed_by"]
     search_fields = ["campaign__name", "content_hash"]
     exclude = ["document_text"]
+
+
+from campaigns.lifecycle import admin_campaign as _admin_campaign  # noqa: E402, F401 - buttons, schedule page
