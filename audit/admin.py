@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyModelAdmin
 from audit.models import DomainEvent
+from audit.selectors import events_visible
 
 
 @admin.register(DomainEvent)
@@ -26,6 +27,9 @@ class DomainEventAdmin(ReadOnlyModelAdmin):
         "data",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return events_visible(request.user, super().get_queryset(request))
 
     @admin.display(description=_("difference"))
     def changes_table(self, obj):

@@ -4,7 +4,8 @@
   a change to a tracked configuration row), with who, when and the difference. Rows are written by one
   function per event (``campaigns.events``) or by the history recorder, never edited.
 * Historical tables (django-simple-history) keep the full successive states of configuration models:
-  campaigns and their graph, schedules, sharing, and the data-model catalog. They live in this app so
+  campaigns and their graph, schedules, sharing, the data-model catalog, saved filters and audiences,
+  channel configurations (without their provider secrets). They live in this app so
   the apps they watch need no change.
 """
 
@@ -65,6 +66,7 @@ class DomainEvent(models.Model):
 def _tracked_models():
     """Configuration models whose every change is kept (who, when, the difference)."""
     from audiences.catalog.models import Field, Link, LinkKey, Schema, TargetingDimension
+    from audiences.saved.models import Audience, SavedFilter
     from campaigns.models import (
         Activity,
         Campaign,
@@ -88,11 +90,25 @@ def _tracked_models():
         Link,
         LinkKey,
         TargetingDimension,
+        SavedFilter,
+        Audience,
     ]
+
+
+def _channel_models():
+    """Channel configurations, without ``provider_settings``: it holds passwords and API keys, which
+    the trail (readable by every profile) must never copy."""
+    from channels.models import ChannelConfiguration
+
+    return [(ChannelConfiguration, ["provider_settings"])]
 
 
 TRACKED = []
 for _model in _tracked_models():
     if not hasattr(_model, "history"):
         register(_model, app="audit", get_user=history_user, user_related_name="+")
+    TRACKED.append(_model)
+for _model, _excluded in _channel_models():
+    if not hasattr(_model, "history"):
+        register(_model, app="audit", get_user=history_user, user_related_name="+", excluded_fields=_excluded)
     TRACKED.append(_model)

@@ -7,6 +7,7 @@ from django_filters import rest_framework as filters
 from api.viewsets import RestrictedModelViewSet
 from audit.api.serializers import DomainEventSerializer
 from audit.models import DomainEvent
+from audit.selectors import events_visible
 
 
 class DomainEventFilterSet(filters.FilterSet):
@@ -33,6 +34,10 @@ class AuditEventViewSet(RestrictedModelViewSet):
     ordering_fields = ["at", "kind", "id"]
     ordering = ["-at", "-id"]
     http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        # Events of private saved filters and audiences only for those who may see them.
+        return events_visible(self.request.user, super().get_queryset())
 
 
 def register(router) -> None:
