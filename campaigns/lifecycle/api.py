@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from accounts.permissions import can, restrict
 from api.permissions import ProfilePermission, requires
@@ -33,6 +34,13 @@ STATUS_ACTIONS = {
     "back-to-draft": ("publish", services.campaign_back_to_draft),
     "archive": ("delete", services.campaign_archive),
 }
+
+
+class TriggerThrottle(UserRateThrottle):
+    """Trigger requests per user (``DEFAULT_THROTTLE_RATES["trigger"]``), counted in the shared cache
+    before any work; the campaign's own minimum interval between live triggers is checked after."""
+
+    scope = "trigger"
 
 
 def _status_body(campaign: Campaign) -> dict:
@@ -177,7 +185,11 @@ class CampaignLifecycleViewSet(viewsets.GenericViewSet):
         responses={201: s.TriggerResultSerializer, 409: s.TriggerResultSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
-    @action(detail=True, methods=["post"])
+    @action(
+        detail=True,
+        methods=["post"],
+        throttle_classes=[TriggerThrottle],
+    )
     @requires("publish")
     def trigger(self, request, pk=None):
         campaign = self.get_object()
