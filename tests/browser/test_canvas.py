@@ -61,11 +61,22 @@ def _add(page, type_key, after=None):
     page.click(f".oc-palette-item[data-type='{type_key}']")
 
 
+def _box(locator):
+    """The element's box once it is laid out (a freshly added node may not be yet on a busy machine)."""
+    locator.wait_for(state="visible")
+    for _ in range(50):
+        box = locator.bounding_box()
+        if box and box["width"] > 0:
+            return box
+        locator.page.wait_for_timeout(100)
+    raise AssertionError(f"{locator} has no layout box")
+
+
 def _connect(page, source, target, output=1):
     page.click("#oc-fit")  # both ends in view
     out = _node(page, source).locator(f".outputs .output_{output}")
     into = _node(page, target).locator(".inputs .input_1")
-    a, b = out.bounding_box(), into.bounding_box()
+    a, b = _box(out), _box(into)
     page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
     page.mouse.down()
     page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=8)
@@ -73,7 +84,7 @@ def _connect(page, source, target, output=1):
 
 
 def _move(page, key, dx, dy):
-    box = _node(page, key).locator(".oc-node-type").bounding_box()
+    box = _box(_node(page, key).locator(".oc-node-type"))
     page.mouse.move(box["x"] + 5, box["y"] + 5)
     page.mouse.down()
     page.mouse.move(box["x"] + 5 + dx, box["y"] + 5 + dy, steps=5)
