@@ -4,7 +4,8 @@
 Claiming: on PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` so concurrent senders take disjoint
 batches; on SQLite the IMMEDIATE transaction makes the claim a single-writer ``UPDATE ... WHERE
 state='pending'`` and the claim token tells each sender which rows are its own. Outcomes are written
-in batches; the only per-message write is the ``sending`` mark, which is what makes recovery exact:
+in batches; the only per-message write is the ``sending`` mark (one statement that also carries the
+previous message's outcome, ``marks.py``), which is what makes recovery exact:
 a row still ``claimed`` was never handed to the provider (back to pending), a row ``sending`` was (see
 ``recovery``). Any number of senders may run the same delivery; each stops when nothing is left.
 """
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from channels.delivery import ratelimit
+from channels.delivery import marks, ratelimit
 from channels.delivery.compose import base_context, compose, frozen_content
 from channels.delivery.recovery import finish_if_done, recover_expired, throttle_expired
 from channels.models import (
@@ -65,31 +67,20 @@ def claim(delivery: Delivery, size: int, token: str) -> list[int]:
 
 
 def _mark_sending(entry: LedgerEntry, token: str, settled: list[LedgerEntry]) -> bool:
-    """The one per-message commit, before the provider is called. It also writes the outcome of the
-    message(s) handled since the previous mark, so a crash leaves at most one row in doubt."""
-    with transaction.atomic():
-        for done in settled:
-            LedgerEntry.objects.filter(pk=done.pk, state=LedgerState.SENDING).update(
-                state=done.state,
-                error=done.error,
-                provider_message_id=done.provider_message_id,
-                next_attempt_at=done.next_attempt_at,
-                sent_at=done.sent_at,
-                claim_token=done.claim_token,
-            )
-        settled.clear()
-        return bool(
-            LedgerEntry.objects.filter(pk=entry.pk, claim_token=token, state=LedgerState.CLAIMED).update(
-                state=LedgerState.SENDING, claimed_at=timezone.now(), attempts=entry.attempts + 1
-            )
-        )
+    """The one per-message commit, before the provider is called: a single statement (``marks``) that
+    marks ``entry`` sending and writes the outcomes handled since the previous mark, so a crash
+    leaves at most one row in doubt."""
+    marked = marks.write(token=token, settled=settled, mark=entry)
+    settled.clear()
+    return marked
 
 
 class _Outcomes:
     """Outcomes buffered and written together: ledger rows, events and suppressions."""
 
-    def __init__(self, delivery: Delivery):
+    def __init__(self, delivery: Delivery, token: str):
         self.delivery = delivery
+        self.token = token
         self.rows: list[LedgerEntry] = []
         self.events: list[TrackingEvent] = []
         self.suppress: list[SuppressionEntry] = []
@@ -140,21 +131,12 @@ class _Outcomes:
             )
 
     def flush(self) -> None:
+        """Events and suppressions of the buffered messages, and the outcomes no sending mark has
+        written yet (usually the last message's), in one transaction."""
         if not self.rows:
             return
         with transaction.atomic():
-            LedgerEntry.objects.bulk_update(
-                self.rows,
-                [
-                    "state",
-                    "error",
-                    "provider_message_id",
-                    "next_attempt_at",
-                    "attempts",
-                    "sent_at",
-                    "claim_token",
-                ],
-            )
+            marks.write(token=self.token, settled=self.unmarked)
             TrackingEvent.objects.bulk_create(self.events)
             SuppressionEntry.objects.bulk_create(self.suppress, ignore_conflicts=True)
         self.rows, self.events, self.suppress, self.unmarked = [], [], [], []
@@ -232,6 +214,24 @@ def send_batch(
     outcomes.flush()
 
 
+@contextmanager
+def _commit_mode():
+    """``OC_SEND_SYNCHRONOUS_COMMIT = False`` (PostgreSQL): the sender's commits return before the WAL
+    reaches the disk. The marks stay committed before each provider call (a sender that dies loses
+    nothing), but a crash of the database server itself may lose the last ~0.6 s of them, and
+    those messages may then be sent again. Default True: every mark is durable (README)."""
+    relaxed = connection.vendor == "postgresql" and not _setting("OC_SEND_SYNCHRONOUS_COMMIT", True)
+    if relaxed:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
 def send_delivery(delivery_id: int, *, max_seconds: float | None = None) -> dict:
     """Send what is left of a delivery for at most ``max_seconds``; returns counts for the caller.
     Safe to run in any number of processes at once, and to run again after a crash."""
@@ -257,9 +257,9 @@ def send_delivery(delivery_id: int, *, max_seconds: float | None = None) -> dict
         "tokens": 0,
         "chunk": max(1, min(batch, rate // 5 or 1)),
     }
-    outcomes = _Outcomes(delivery)
+    outcomes = _Outcomes(delivery, token)
     started, sent_batches = time.monotonic(), 0
-    with provider.open(provider_settings) as session:
+    with _commit_mode(), provider.open(provider_settings) as session:
         while time.monotonic() - started < max_seconds:
             heartbeat(delivery)
             ids = claim(delivery, batch, token)
