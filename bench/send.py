@@ -31,6 +31,7 @@ import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -309,7 +310,7 @@ def main() -> None:
         cursor.execute(f"ANALYZE {SuppressionEntry._meta.db_table}")
     print(f"recipients    : {population:,} rows generated in {time.perf_counter() - started:.1f} s")
 
-    port, count_file = free_port(), str(ROOT / f".bench_sink_{os.getpid()}")
+    port, count_file = free_port(), str(Path(tempfile.gettempdir()) / f"oc_bench_sink_{os.getpid()}")
     sink = subprocess.Popen(  # noqa: S603
         [sys.executable, __file__, "--sink", str(port), count_file], stdout=subprocess.PIPE, text=True
     )
