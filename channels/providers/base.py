@@ -140,4 +140,11 @@ def sign_body(secret: str, body: bytes) -> str:
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
-    return bool(secret) and bool(header) and hmac.compare_digest(sign_body(secret, body), header or "")
+    """Constant-time check of a callback's signature header. Compared as bytes: ``compare_digest``
+    raises TypeError on a str with non-ASCII characters, and a forged header must be a 403, not a 500."""
+    if not secret or not header:
+        return False
+    try:
+        return hmac.compare_digest(sign_body(secret, body).encode("ascii"), header.encode("utf-8"))
+    except (TypeError, UnicodeError):
+        return False
