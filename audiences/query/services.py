@@ -7,6 +7,7 @@ This is the contract other code calls (the campaign engine builds its working ta
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -28,6 +29,8 @@ from audiences.query.rules import RuleError, RuleSyntaxError, parse_rule
 from audiences.query.types import python_value
 
 CANCEL_KEY = "oc:rule-count:{token}"
+# At most 63 bytes (NAMEDATALEN): 9 + 32 + 1 + the user id.
+APPLICATION_NAME = "oc-count:{token}:{user}"
 
 
 class RuleCountTooSlow(Exception):
@@ -130,7 +133,7 @@ def rule_count(*, actor, dimension, rule, variables=None, token: str | None = No
     """The exact number of rows the rule selects.
 
     On PostgreSQL it runs under ``SET LOCAL statement_timeout`` (OC_RULE_COUNT_TIMEOUT_MS) and, given a
-    ``token``, records its backend pid so ``rule_count_cancel`` can stop it.
+    ``token``, publishes it so ``rule_count_cancel`` (another request) can stop it.
     """
     _require_view(actor, dimension)
     statement = rule_count_select(dimension=dimension, rule=rule, variables=variables)
@@ -153,21 +156,36 @@ def interactive_settings() -> dict[str, str]:
     return values
 
 
+def _application_name(token: str, actor) -> str:
+    return APPLICATION_NAME.format(token=token, user=getattr(actor, "pk", None) or "")
+
+
 def _interactive(actor, statement, token: str | None) -> list[tuple]:
+    """Run ``statement`` under the interactive settings; a ``token`` makes it cancellable.
+
+    The token is published as the session's ``application_name`` (seen at once in ``pg_stat_activity``
+    by every other session) rather than written to a table: a row written here would stay invisible
+    to the cancel request until this request's outer transaction commits, that is after the count.
+    """
     postgres = connection.vendor == "postgresql"
-    key = CANCEL_KEY.format(token=token) if token else None
-    if postgres and key:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        cache.set(key, {"pid": pid, "user": getattr(actor, "pk", None), "cancelled": False}, 3600)
+    key = CANCEL_KEY.format(token=token) if token and postgres else None
     try:
         with transaction.atomic():
             if postgres:
+                values = interactive_settings()
                 with connection.cursor() as cursor:
-                    for name, value in interactive_settings().items():
+                    if key:
+                        cursor.execute("SELECT current_setting('application_name')")
+                        previous = cursor.fetchone()[0]
+                        values["application_name"] = _application_name(token, actor)
+                    for name, value in values.items():
                         cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
-            return database.fetch_all(statement)
+            rows = database.fetch_all(statement)
+            if key:
+                # SET LOCAL outlives this savepoint inside an outer transaction: unpublish now.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('application_name', %s, true)", [previous])
+            return rows
     except DatabaseError as error:
         cause = getattr(error, "__cause__", None)
         if postgres and type(cause).__name__ == "QueryCanceled":
@@ -189,17 +207,33 @@ def rule_count_token() -> str:
 
 
 def rule_count_cancel(*, actor, token: str) -> bool:
-    """Cancel the running count started with ``token`` by ``actor``; False when nothing is running."""
-    key = CANCEL_KEY.format(token=token)
-    state = cache.get(key)
-    if not state or connection.vendor != "postgresql":
+    """Cancel the running count started with ``token`` by ``actor``; False when nothing is running.
+
+    Always False on SQLite, where counts are not cancellable. The cancelled flag goes to the cache
+    (this request commits it before the count reads it) so the count answers "cancelled", not "too slow".
+    """
+    if connection.vendor != "postgresql" or not re.fullmatch(r"[0-9a-f]{32}", token or ""):
         return False
-    if state.get("user") != getattr(actor, "pk", None) and not getattr(actor, "is_superuser", False):
-        raise PermissionDenied(_("Only the user who started a count may cancel it."))
-    cache.set(key, {**state, "cancelled": True}, 3600)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_cancel_backend(%s)", [state["pid"]])
-        return bool(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT pid, application_name FROM pg_stat_activity"
+            " WHERE application_name LIKE %s AND datname = current_database()",
+            [APPLICATION_NAME.format(token=token, user="%")],
+        )
+        running = cursor.fetchall()
+    if not running:
+        return False
+    pid, name = running[0]
+    if name != _application_name(token, actor) and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only the user who started a count may cancel it."))
+    key = CANCEL_KEY.format(token=token)
+    cache.set(key, {"cancelled": True}, 60)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_cancel_backend(%s)", [pid])
+        cancelled = bool(cursor.fetchone()[0])
+    if not cancelled:
+        cache.delete(key)
+    return cancelled
 
 
 def _personal_check(actor, compiled: CompiledRule, names: list[str]) -> None:
