@@ -34,6 +34,7 @@ def canvas_permissions(user, campaign: Campaign) -> dict:
         "editable": may_change and campaign.status == CampaignStatus.DRAFT,
         "may_test_run": can(user, "test_run", campaign),
         "may_preview_rows": can_preview_personal_data(user),
+        "may_confirm_send": can(user, "confirm_send", campaign),
     }
 
 

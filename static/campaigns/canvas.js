@@ -31,6 +31,7 @@ class Canvas {
     this.dirty = false;
     this.results = []; // transition results of the shown run
     this.tasks = {};
+    this.holds = {}; // activity key -> send hold of the shown run (set by the run monitor)
   }
 
   async start() {
@@ -129,7 +130,10 @@ class Canvas {
       if (task) {
         const state = { running: "running", queued: "running", waiting: "waiting", paused: "waiting", done: "done", skipped: "done", failed: "error" }[task.status] || "running";
         el.classList.add(`oc-task-${state}`);
-        mark.textContent = { running: gettext("running"), waiting: gettext("waiting for you"), error: gettext("error"), done: gettext("done") }[state];
+        const held = !!this.holds[activity.key];
+        el.classList.toggle("oc-send-held", held);
+        const waiting = held && !cfg.may_confirm_send ? gettext("waiting for confirmation") : gettext("waiting for you");
+        mark.textContent = { running: gettext("running"), waiting, error: gettext("error"), done: gettext("done") }[state];
         mark.dataset.status = state;
         mark.title = task.error || task.message || "";
       } else {

@@ -3,7 +3,10 @@
 
    Every figure comes from GET /campaigns/{id}/runs/{run}/ (tasks, results, events); commands are the
    API's (runs/ POST, runs/{run}/stop|pause|resume|restart/). No command is offered to whoever may not
-   start test runs; previews show rows only to profiles allowed to see personal data. */
+   start test runs; previews show rows only to profiles allowed to see personal data.
+
+   Send holds of a live run come from GET /campaigns/{id}/holds/; "Confirm send" (POST
+   holds/{task}/confirm/) is offered only to profiles with confirm_send (Approvers, Administrators). */
 
 import { announce, api, fmt, h, gettext, fill } from "./common.js";
 
@@ -29,13 +32,45 @@ export class RunMonitor {
 
   async load(runId) {
     this.run = await api(this.base, `${this.runsUrl}${runId}/`);
+    this.holds = await this.loadHolds();
     this.apply();
     clearTimeout(this.timer);
     if (ACTIVE.has(this.run.status)) this.timer = setTimeout(() => this.load(runId).catch(() => {}), this.run.status === "running" ? 1200 : 4000);
   }
 
+  /* The send holds of the shown run, by activity key (only a live run can hold a send). */
+  async loadHolds() {
+    const run = this.run;
+    if (!run || run.kind !== "live" || !ACTIVE.has(run.status)) return {};
+    const page = await api(this.base, `campaigns/${this.cfg.campaign}/holds/`);
+    return Object.fromEntries((page.results || page).filter((hold) => hold.run === run.id).map((hold) => [hold.activity_key, hold]));
+  }
+
+  async confirmSend(hold) {
+    const messages = this.canvas.messages;
+    try {
+      await api(this.base, `campaigns/${this.cfg.campaign}/holds/${hold.id}/confirm/`, { method: "POST" });
+      announce(messages, fmt(gettext("Send of %(activity)s confirmed."), { activity: hold.activity_key }), "success");
+      await this.load(this.run.id);
+    } catch (error) {
+      announce(messages, error.errors && error.errors.length ? error.errors.map((e) => e.message).join(" ") : error.message, "error");
+    }
+  }
+
+  /* The waiting state of a held activity, and its "Confirm send" button for whoever may confirm. */
+  holdControls(hold) {
+    if (!hold) return null;
+    const may = this.cfg.may_confirm_send;
+    return h("div", { class: "oc-hold", "data-activity": hold.activity_key },
+      h("p", { class: "oc-hold-waiting" }, may
+        ? fmt(gettext("%(activity)s is waiting for you to confirm the send."), { activity: hold.activity_key })
+        : fmt(gettext("%(activity)s is waiting for an Approver or Administrator to confirm the send."), { activity: hold.activity_key })),
+      may ? h("button", { type: "button", class: "button default oc-confirm-send", "data-activity": hold.activity_key, onclick: (event) => { event.target.disabled = true; this.confirmSend(hold); } }, gettext("Confirm send")) : null);
+  }
+
   apply() {
     const run = this.run;
+    this.canvas.holds = this.holds || {};
     this.canvas.results = run ? run.results : [];
     this.canvas.tasks = run ? Object.fromEntries(run.tasks.map((task) => [task.activity_key, task])) : {};
     this.canvas.decorate();
@@ -80,6 +115,7 @@ export class RunMonitor {
       may && active ? button("stop", gettext("Stop")) : null,
       may && run && run.kind === "test" && !active ? button("restart", gettext("Restart")) : null,
       may ? null : h("p", { class: "help" }, gettext("Your profile may not run this campaign.")),
+      Object.values(this.holds || {}).map((hold) => this.holdControls(hold)),
     );
     this.renderLog();
   }
@@ -92,6 +128,7 @@ export class RunMonitor {
     const task = this.run && this.run.tasks.find((x) => x.activity_key === key);
     if (!task) return null;
     return h("div", { class: "oc-task-summary" }, h("h3", {}, gettext("Last run")),
+      this.holdControls((this.holds || {})[key]),
       h("dl", {},
         h("dt", {}, gettext("Status")), h("dd", {}, task.status),
         h("dt", {}, gettext("In")), h("dd", {}, task.input_count ?? "-"),
