@@ -160,25 +160,54 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
         return TemplateResponse(request, "admin/oc_channels/report.html", context)
 
 
-@admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyModelAdmin):
-    list_display = ("delivery", "recipient_key", "shown_address", "state", "attempts", "sent_at")
-    list_filter = ("state", "channel")
-    list_select_related = ("delivery",)
-    exclude = ("data", "address")
-    readonly_fields = ("shown_address",)
+def _same_address(key: str, address: str) -> bool:
+    return bool(address) and key.strip().lower() == address.strip().lower()
+
+
+def _personal_columns(request):
+    """The address and recipient-key columns for this request. Built per request, never kept on the
+    admin instance: the instance is shared by every thread, so a user stored there leaks across users."""
+    allowed = can_preview_personal_data(request.user)
 
     @admin.display(description=_("address"))
+    def shown_address(obj):
+        return obj.address if allowed else "•••"
+
+    @admin.display(description=_("recipient key"), ordering="recipient_key")
+    def shown_recipient_key(obj):
+        # where the delivery level is the address itself, the key is personal data too
+        hidden = not allowed and _same_address(obj.recipient_key, obj.address)
+        return "•••" if hidden else obj.recipient_key
+
+    return {"shown_address": shown_address, "shown_recipient_key": shown_recipient_key}
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyModelAdmin):
+    list_display = ("delivery", "shown_recipient_key", "shown_address", "state", "attempts", "sent_at")
+    list_filter = ("state", "channel")
+    list_select_related = ("delivery",)
+    exclude = ("data", "address", "recipient_key")
+
+    def get_list_display(self, request):
+        columns = _personal_columns(request)
+        return [columns.get(name, name) for name in super().get_list_display(request)]
+
+    def get_list_display_links(self, request, list_display):
+        return [list_display[0]]
+
+    def get_readonly_fields(self, request, obj=None):
+        columns = _personal_columns(request)
+        return [*super().get_readonly_fields(request, obj), *columns.values()]
+
+    # Fail-closed stand-ins (and what the admin checks see); each request gets its own columns above.
+    @admin.display(description=_("address"))
     def shown_address(self, obj):
-        return obj.address if can_preview_personal_data(self._user) else "•••"
+        return "•••"
 
-    def get_queryset(self, request):
-        self._user = request.user
-        return super().get_queryset(request)
-
-    def get_object(self, request, object_id, from_field=None):
-        self._user = request.user
-        return super().get_object(request, object_id, from_field)
+    @admin.display(description=_("recipient key"))
+    def shown_recipient_key(self, obj):
+        return "•••"
 
 
 @admin.register(TrackingEvent)

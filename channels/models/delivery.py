@@ -133,7 +133,8 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipient_key} ({self.state})"
+        # not the recipient key: it may be the address, and this string lands in admin titles and logs
+        return f"#{self.pk} ({self.state})"
 
 
 class EventKind(models.TextChoices):

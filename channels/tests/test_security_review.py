@@ -77,3 +77,60 @@ def test_the_rendered_output_is_capped(settings):
     with pytest.raises(TemplateProblem, match="longer than 50000 characters"):
         render("{% for i in range(1000) %}{{ 'y' * 1000 }}{% endfor %}", {})
     assert len(render("{% for i in range(40) %}{{ 'y' * 1000 }}{% endfor %}", {})) == 40_000
+
+
+def _ledger_row(catalog, campaign):
+    from channels.models import LedgerEntry
+    from channels.tests.conftest import prepared_delivery
+
+    delivery = prepared_delivery(catalog, campaign, [1, 2])
+    entry = LedgerEntry.objects.get(delivery=delivery, address="ann@example.test")
+    # a delivery level keyed by the address itself: the recipient key is the address
+    LedgerEntry.objects.filter(pk=entry.pk).update(recipient_key="ann@example.test")
+    entry.refresh_from_db()
+    return entry
+
+
+def test_ledger_admin_decides_the_address_columns_per_request(
+    catalog, campaign, email_configuration, administrator, viewer, rf
+):
+    from django.contrib import admin as django_admin
+    from django.contrib.admin.utils import lookup_field
+
+    from channels.models import LedgerEntry
+
+    # given: an administrator's request is being rendered while a viewer's request arrives
+    entry = _ledger_row(catalog, campaign)
+    model_admin = django_admin.site._registry[LedgerEntry]
+    admin_request, viewer_request = rf.get("/"), rf.get("/")
+    admin_request.user, viewer_request.user = administrator, viewer
+    model_admin.get_queryset(admin_request)
+    admin_columns = model_admin.get_list_display(admin_request)
+    model_admin.get_queryset(viewer_request)
+    viewer_columns = model_admin.get_list_display(viewer_request)
+    # when
+    shown_to_admin = [lookup_field(c, entry, model_admin)[2] for c in admin_columns]
+    shown_to_viewer = [lookup_field(c, entry, model_admin)[2] for c in viewer_columns]
+    # then: each sees what their own permission allows, whatever the other request did
+    assert shown_to_admin.count("ann@example.test") == 2
+    assert "ann@example.test" not in shown_to_viewer and shown_to_viewer.count("•••") == 2
+    assert not hasattr(model_admin, "_user")
+
+
+def test_ledger_admin_pages_hide_the_address_from_a_viewer(
+    catalog, campaign, email_configuration, administrator, viewer
+):
+    # given
+    entry = _ledger_row(catalog, campaign)
+    viewer_client, admin_client = Client(), Client()
+    viewer_client.force_login(viewer)
+    admin_client.force_login(administrator)
+    urls = ["/admin/oc_channels/ledgerentry/", f"/admin/oc_channels/ledgerentry/{entry.pk}/change/"]
+    for url in urls:
+        # when
+        seen_by_viewer = viewer_client.get(url)
+        seen_by_admin = admin_client.get(url)
+        # then
+        assert seen_by_viewer.status_code == 200 and seen_by_admin.status_code == 200
+        assert b"ann@example.test" not in seen_by_viewer.content
+        assert b"ann@example.test" in seen_by_admin.content
