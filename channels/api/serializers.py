@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.permissions import can_preview_personal_data
 from audiences.catalog.models import TargetingDimension
 from channels.models import CappingRule, ChannelConfiguration, Delivery, SuppressionEntry
 
@@ -50,12 +51,29 @@ class CappingRuleSerializer(serializers.ModelSerializer):
         fields = ["id", "rule_set", "channel", "max_messages", "period", "enabled"]
 
 
+MASK = "•••"
+
+
+def _request_user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class SuppressionEntrySerializer(serializers.ModelSerializer):
+    """An address is personal data: shown only to users who may preview personal data."""
+
     class Meta:
         model = SuppressionEntry
         fields = ["id", "channel", "address", "reason", "detail", "created_at"]
         read_only_fields = ["id", "created_at"]
         validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = _request_user(self)
+        if user is None or not can_preview_personal_data(user):
+            data["address"] = MASK
+        return data
 
 
 class DeliverySerializer(serializers.ModelSerializer):

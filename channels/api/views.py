@@ -3,6 +3,7 @@ and their report (everybody reads), the SMS length counter."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -11,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
+from accounts.permissions import can_preview_personal_data
 from api.permissions import requires
 from api.viewsets import RestrictedModelViewSet
 from channels.api import serializers as s
@@ -111,6 +113,12 @@ class SuppressionEntryViewSet(RestrictedModelViewSet):
     filterset_class = SuppressionFilterSet
     http_method_names = ["get", "post", "delete", "head", "options"]
 
+    def filter_queryset(self, queryset):
+        # searching by address would reveal addresses one guess at a time
+        if "q" in self.request.query_params and not can_preview_personal_data(self.request.user):
+            raise ValidationError({"q": _("Searching by address needs the personal-data permission.")})
+        return super().filter_queryset(queryset)
+
     def perform_create(self, serializer):
         serializer.instance = services.suppression_add(actor=self.request.user, **serializer.validated_data)
 
@@ -158,8 +166,6 @@ class DeliveryViewSet(RestrictedModelViewSet):
     @requires("view")
     def proof(self, request):
         """Send a proof of a channel activity for chosen rows of a test run to up to ten addresses."""
-        from django.core.exceptions import ValidationError
-
         from accounts.permissions import restrict
         from campaigns.models import Run
         from channels.services.proofs import proof_send

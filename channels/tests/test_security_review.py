@@ -134,3 +134,22 @@ def test_ledger_admin_pages_hide_the_address_from_a_viewer(
         assert seen_by_viewer.status_code == 200 and seen_by_admin.status_code == 200
         assert b"ann@example.test" not in seen_by_viewer.content
         assert b"ann@example.test" in seen_by_admin.content
+
+
+def test_suppressed_addresses_need_the_personal_data_permission(administrator, approver, viewer, api_as):
+    from channels.services.configurations import suppression_add
+
+    # given
+    suppression_add(actor=administrator, channel="email", address="gus@example.test", reason="complaint")
+    url = "/api/v1/suppressions/"
+    # when
+    viewer_list = api_as(viewer).get(url)
+    viewer_search = api_as(viewer).get(url, {"q": "gus@"})
+    approver_list = api_as(approver).get(url)
+    approver_search = api_as(approver).get(url, {"q": "gus@"})
+    # then: the viewer sees that an entry exists, not whose it is, and cannot guess by searching
+    assert viewer_list.status_code == 200 and viewer_list.json()["results"][0]["address"] == "•••"
+    assert viewer_search.status_code == 400
+    assert [e["field"] for e in viewer_search.json()["errors"]] == ["q"]
+    assert approver_list.json()["results"][0]["address"] == "gus@example.test"
+    assert [e["address"] for e in approver_search.json()["results"]] == ["gus@example.test"]
