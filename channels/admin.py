@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyModelAdmin, RestrictedModelAdmin
-from accounts.permissions import can_model, can_preview_personal_data
+from accounts.permissions import can, can_model, can_preview_personal_data
 from channels.models import (
     CappingRule,
     CaughtMessage,
@@ -56,6 +56,13 @@ class ChannelConfigurationAdmin(RestrictedModelAdmin):
     list_filter = ("channel", "provider", "enabled")
     search_fields = ("name",)
     list_select_related = ("dimension__schema",)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not can(request.user, "change", obj):
+            # provider credentials (passwords, tokens, webhook secrets) are for those who may change them
+            fields = [f for f in fields if f != "provider_settings"]
+        return fields
 
     def save_model(self, request, obj, form, change):
         data = {k: form.cleaned_data[k] for k in services.CONFIGURATION_FIELDS if k in form.cleaned_data}

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts.permissions import can_preview_personal_data
 from audiences.catalog.models import TargetingDimension
 from channels.models import CappingRule, ChannelConfiguration, Delivery, SuppressionEntry
+from channels.providers.base import masked_settings
 
 
 class ChannelConfigurationSerializer(serializers.ModelSerializer):
@@ -43,6 +44,12 @@ class ChannelConfigurationSerializer(serializers.ModelSerializer):
 
     def run_validators(self, value):
         pass  # uniqueness and the rest are the service's job (one error shape)
+
+    def to_representation(self, instance):
+        # provider credentials are write-only: every reader, whatever the role, gets the mask
+        data = super().to_representation(instance)
+        data["provider_settings"] = masked_settings(data.get("provider_settings"))
+        return data
 
 
 class CappingRuleSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ from api.viewsets import RestrictedModelViewSet
 from channels.api import serializers as s
 from channels.models import CappingRule, ChannelConfiguration, Delivery, SuppressionEntry
 from channels.personalization.sms import sms_length
+from channels.providers.base import keep_stored_secrets
 from channels.reporting import figures
 from channels.services import configurations as services
 
@@ -43,12 +44,17 @@ class ChannelConfigurationViewSet(RestrictedModelViewSet):
 
     def create(self, request, *args, **kwargs):
         data = _valid(s.ChannelConfigurationSerializer, request.data)
+        data["provider_settings"] = keep_stored_secrets({}, data.get("provider_settings", {}))
         configuration = services.configuration_create(actor=request.user, data=data)
         return Response(s.ChannelConfigurationSerializer(configuration).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         configuration = self.get_object()
         data = _valid(s.ChannelConfigurationSerializer, request.data, partial=True)
+        if "provider_settings" in data:  # the masked secrets sent back keep their stored values
+            data["provider_settings"] = keep_stored_secrets(
+                configuration.provider_settings, data["provider_settings"]
+            )
         configuration = services.configuration_update(
             actor=request.user, configuration=configuration, data=data
         )

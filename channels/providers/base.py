@@ -148,3 +148,34 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
         return hmac.compare_digest(sign_body(secret, body).encode("ascii"), header.encode("utf-8"))
     except (TypeError, UnicodeError):
         return False
+
+
+SECRET_NAME_PARTS = ("password", "secret", "token", "key")
+SECRET_MASK = "•••"  # noqa: S105 (the placeholder, not a password)
+
+
+def is_secret_setting(name: str) -> bool:
+    """Whether a provider setting is a credential (SMTP password, Twilio auth_token, FCM access_token,
+    webhook secrets): never shown back, only written."""
+    lowered = name.lower()
+    return any(part in lowered for part in SECRET_NAME_PARTS)
+
+
+def masked_settings(raw: Any) -> Any:
+    """``raw`` with every non-empty secret replaced by ``SECRET_MASK`` (so a client sees it is set)."""
+    if not isinstance(raw, dict):
+        return raw
+    return {k: (SECRET_MASK if is_secret_setting(k) and v not in ("", None) else v) for k, v in raw.items()}
+
+
+def keep_stored_secrets(stored: Any, incoming: Any) -> Any:
+    """Settings sent back on an update: a secret that is omitted or still the mask keeps its stored
+    value (clients only ever see the mask); an explicit new value, or "", replaces it."""
+    if not isinstance(incoming, dict):
+        return incoming
+    stored = stored if isinstance(stored, dict) else {}
+    merged = {k: v for k, v in incoming.items() if not (is_secret_setting(k) and v == SECRET_MASK)}
+    for key, value in stored.items():
+        if is_secret_setting(key) and key not in merged:
+            merged[key] = value
+    return merged

@@ -153,3 +153,54 @@ def test_suppressed_addresses_need_the_personal_data_permission(administrator, a
     assert [e["field"] for e in viewer_search.json()["errors"]] == ["q"]
     assert approver_list.json()["results"][0]["address"] == "gus@example.test"
     assert [e["address"] for e in approver_search.json()["results"]] == ["gus@example.test"]
+
+
+def test_provider_secrets_are_write_only(administrator, viewer, api_as, email_configuration):
+    from channels.models import ChannelConfiguration
+    from channels.services.configurations import configuration_update
+
+    # given
+    configuration_update(
+        actor=administrator,
+        configuration=email_configuration,
+        data={
+            "provider_settings": {"host": "127.0.0.1", "port": 25, "password": "pw", "webhook_secret": "hk"}
+        },
+    )
+    url = f"/api/v1/channel-configurations/{email_configuration.pk}/"
+    # when
+    seen_by_viewer = api_as(viewer).get(url).json()["provider_settings"]
+    seen_by_admin = api_as(administrator).get(url).json()["provider_settings"]
+    sent_back = api_as(administrator).patch(
+        url, {"provider_settings": {**seen_by_admin, "port": 2525}}, format="json"
+    )
+    # then: nobody reads the secrets back; sending the mask (or nothing) back keeps them
+    assert seen_by_viewer == {"host": "127.0.0.1", "port": 25, "password": "•••", "webhook_secret": "•••"}
+    assert seen_by_admin == seen_by_viewer
+    assert sent_back.status_code == 200, sent_back.content
+    stored = ChannelConfiguration.objects.get(pk=email_configuration.pk).provider_settings
+    assert stored == {"host": "127.0.0.1", "port": 2525, "password": "pw", "webhook_secret": "hk"}
+    api_as(administrator).patch(url, {"provider_settings": {"host": "h", "password": "new"}}, format="json")
+    stored = ChannelConfiguration.objects.get(pk=email_configuration.pk).provider_settings
+    assert stored == {"host": "h", "password": "new", "webhook_secret": "hk"}
+
+
+def test_admin_form_leaves_provider_settings_out_for_a_viewer(administrator, viewer, email_configuration):
+    from channels.services.configurations import configuration_update
+
+    # given
+    configuration_update(
+        actor=administrator,
+        configuration=email_configuration,
+        data={"provider_settings": {"host": "127.0.0.1", "password": "sup3r-s3cret-pw"}},
+    )
+    url = f"/admin/oc_channels/channelconfiguration/{email_configuration.pk}/change/"
+    viewer_client, admin_client = Client(), Client()
+    viewer_client.force_login(viewer)
+    admin_client.force_login(administrator)
+    # when
+    as_viewer, as_admin = viewer_client.get(url), admin_client.get(url)
+    # then
+    assert as_viewer.status_code == 200 and b"sup3r-s3cret-pw" not in as_viewer.content
+    assert b"127.0.0.1" not in as_viewer.content
+    assert as_admin.status_code == 200 and b"provider_settings" in as_admin.content
