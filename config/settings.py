@@ -245,3 +245,6 @@ OC_CAMPAIGN_FILES_DIR = Path(
 # Delivery (issue 6): parallel senders per delivery, how long a claimed batch is held before recovery.
 OC_SENDERS_PER_DELIVERY = env.int("OC_SENDERS_PER_DELIVERY", default=2)
 OC_SEND_CLAIM_LEASE_SECONDS = env.int("OC_SEND_CLAIM_LEASE_SECONDS", default=600)
+# Commit each "sending" mark before the provider call durably (True) or let PostgreSQL flush it a
+# moment later (False: faster; a server crash may forget a mark, see channels/README.md).
+OC_SEND_SYNCHRONOUS_COMMIT = env.bool("OC_SEND_SYNCHRONOUS_COMMIT", default=True)
