@@ -54,6 +54,7 @@ class SavedFilterForm(forms.ModelForm):
                 dimension=data["dimension"],
                 rule=data["rule"],
                 variables=_defaults(data.get("parameters") or []),
+                actor=getattr(self, "actor", None),
             )
             for error in errors:
                 self.add_error("rule", f"{error.path or '(rule)'}: {error.message}")
@@ -76,6 +77,12 @@ class SavedFilterAdmin(RestrictedModelAdmin):
     list_filter = ["visibility"]
     search_fields = ["name"]
     readonly_fields = ["owner", "created_at", "updated_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        """The form validates rule references as the request's user (``restrict`` applies to them)."""
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
 
     def get_urls(self):
         editor = path(
@@ -130,13 +137,13 @@ class RuleEditorForm(forms.Form):
 
 def _evaluate(user, form) -> dict:
     dimension, rule = form.cleaned_data["dimension"], form.cleaned_data["rule"]
-    errors = rules.rule_validate(dimension=dimension, rule=rule)
+    errors = rules.rule_validate(dimension=dimension, rule=rule, actor=user)
     if errors:
         return {"errors": errors}
     result: dict = {"errors": []}
     try:
         result["count"] = rules.rule_count(actor=user, dimension=dimension, rule=rule)
-        code = rules.rule_sql_params(dimension=dimension, rule=rule)
+        code = rules.rule_sql_params(dimension=dimension, rule=rule, actor=user)
         result["sql"], result["params"] = code["sql"], json.dumps(code["params"], default=str)
         result["plan"] = code["plan"]
         names = [n.strip() for n in (form.cleaned_data.get("fields") or "").split(",") if n.strip()]
@@ -158,7 +165,10 @@ class AudienceForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("dimension") and data.get("rule") is not None:
-            for error in rules.rule_validate(dimension=data["dimension"], rule=data["rule"]):
+            errors = rules.rule_validate(
+                dimension=data["dimension"], rule=data["rule"], actor=getattr(self, "actor", None)
+            )
+            for error in errors:
                 self.add_error("rule", f"{error.path or '(rule)'}: {error.message}")
         return data
 
@@ -171,6 +181,12 @@ class AudienceAdmin(RestrictedModelAdmin):
     list_filter = ["kind", "visibility"]
     search_fields = ["name"]
     readonly_fields = ["source", "member_count", "computed_at", "owner", "created_at", "updated_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        """The form validates rule references as the request's user (``restrict`` applies to them)."""
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         extra = ["dimension", "kind"] if obj is not None else []

@@ -95,7 +95,10 @@ class RuleViewSet(viewsets.GenericViewSet):
     def validate(self, request):
         data = self._input(RuleInput)
         errors = services.rule_validate(
-            dimension=data["dimension"], rule=data["rule"], variables=data.get("variables")
+            dimension=data["dimension"],
+            rule=data["rule"],
+            variables=data.get("variables"),
+            actor=request.user,
         )
         return Response({"valid": not errors, "errors": [e.as_dict() for e in errors]})
 
@@ -152,7 +155,10 @@ class RuleViewSet(viewsets.GenericViewSet):
         data = self._input(RuleInput)
         return Response(
             services.rule_sql_params(
-                dimension=data["dimension"], rule=data["rule"], variables=data.get("variables")
+                dimension=data["dimension"],
+                rule=data["rule"],
+                variables=data.get("variables"),
+                actor=request.user,
             )
         )
 

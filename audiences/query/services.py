@@ -64,6 +64,7 @@ def rule_compile(
     options: PlannerOptions | None = None,
     catalog: CatalogSnapshot | None = None,
     strict: bool = True,
+    actor=None,
 ) -> CompiledRule:
     """Parse and compile ``rule`` over the dimension's rows; ``ValidationError`` (strict) on any error."""
     schema = _schema(dimension)
@@ -80,15 +81,18 @@ def rule_compile(
         variables=variables,
         catalog=catalog,
         options=options,
+        actor=actor,
     )
     if compiled.errors and strict:
         raise ValidationError(_error_dict(compiled.errors))
     return compiled
 
 
-def rule_validate(*, dimension, rule: dict, variables: dict | None = None) -> list[RuleError]:
-    """Every error of ``rule`` (structure, names, types, operators, values), each with its node path."""
-    return rule_compile(dimension=dimension, rule=rule, variables=variables, strict=False).errors
+def rule_validate(*, dimension, rule: dict, variables: dict | None = None, actor=None) -> list[RuleError]:
+    """Every error of ``rule`` (structure, names, types, operators, values), each with its node path.
+
+    References resolve to what ``actor`` may view (shared objects only without an actor)."""
+    return rule_compile(dimension=dimension, rule=rule, variables=variables, strict=False, actor=actor).errors
 
 
 def _columns(compiled: CompiledRule, columns: list[str] | None) -> list:
@@ -108,18 +112,19 @@ def rule_select(
     variables: dict | None = None,
     columns: list[str] | None = None,
     options: PlannerOptions | None = None,
+    actor=None,
 ) -> sa.Select:
     """SELECT of the dimension's key columns (labelled by field name) and ``columns``, filtered by ``rule``.
 
     ``None`` selects everyone. Raises ``ValidationError`` keyed by node path for an invalid rule.
     """
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, options=options)
+    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, options=options, actor=actor)
     return sa.select(*_columns(compiled, columns)).where(compiled.predicate)
 
 
-def rule_count_select(*, dimension, rule, variables=None, options=None) -> sa.Select:
+def rule_count_select(*, dimension, rule, variables=None, options=None, actor=None) -> sa.Select:
     """``count(*)`` of the rule's rows (the statement ``rule_count`` runs, and the benchmark times)."""
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, options=options)
+    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, options=options, actor=actor)
     return count_select(compiled, connection.vendor)
 
 
@@ -136,7 +141,7 @@ def rule_count(*, actor, dimension, rule, variables=None, token: str | None = No
     ``token``, publishes it so ``rule_count_cancel`` (another request) can stop it.
     """
     _require_view(actor, dimension)
-    statement = rule_count_select(dimension=dimension, rule=rule, variables=variables)
+    statement = rule_count_select(dimension=dimension, rule=rule, variables=variables, actor=actor)
     return int(_interactive(actor, statement, token)[0][0])
 
 
@@ -247,7 +252,7 @@ def _personal_check(actor, compiled: CompiledRule, names: list[str]) -> None:
 def rule_preview(*, actor, dimension, rule, fields: list[str], limit: int, variables=None) -> list[dict]:
     """The first ``limit`` rows (by key) with the chosen fields; personal fields need the permission."""
     _require_view(actor, dimension)
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables)
+    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, actor=actor)
     columns = _columns(compiled, fields)
     _personal_check(actor, compiled, [c.name for c in columns])
     limit = max(1, min(int(limit), int(getattr(settings, "OC_PREVIEW_ROWS_MAX", 100))))
@@ -259,14 +264,14 @@ def rule_preview(*, actor, dimension, rule, fields: list[str], limit: int, varia
     return [{n: python_value(v, t) for n, v, t in zip(names, row, types, strict=True)} for row in rows]
 
 
-def rule_sql(*, dimension, rule, variables=None) -> str:
+def rule_sql(*, dimension, rule, variables=None, actor=None) -> str:
     """The SQL of the rule's SELECT for the connection's database; values stay placeholders."""
-    return rule_sql_params(dimension=dimension, rule=rule, variables=variables)["sql"]
+    return rule_sql_params(dimension=dimension, rule=rule, variables=variables, actor=actor)["sql"]
 
 
-def rule_sql_params(*, dimension, rule, variables=None) -> dict:
+def rule_sql_params(*, dimension, rule, variables=None, actor=None) -> dict:
     """The code view: SQL text, the bound parameters apart, and the planner's decisions."""
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables)
+    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, actor=actor)
     statement = sa.select(*_columns(compiled, [])).where(compiled.predicate)
     sql, params = database.compile_statement(statement)
     return {
@@ -279,7 +284,7 @@ def rule_sql_params(*, dimension, rule, variables=None) -> dict:
 def rule_distribution(*, actor, dimension, rule, field: str, limit: int = 20, variables=None) -> dict:
     """The ``limit`` most frequent values of ``field`` under the rule, with counts and percentages."""
     _require_view(actor, dimension)
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables)
+    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, actor=actor)
     if field not in compiled.info.fields:
         raise ValidationError({"field": _("Unknown field “%s”.") % field})
     _personal_check(actor, compiled, [field])
@@ -312,7 +317,7 @@ def rule_distribution(*, actor, dimension, rule, field: str, limit: int = 20, va
     return {"values": values, "partial": distinct > len(values), "total": total}
 
 
-def audience_members_select(audience) -> sa.Select:
+def audience_members_select(audience, *, actor=None) -> sa.Select:
     """The audience's members as a SELECT of the dimension's key columns (labelled by field name).
 
     Static: the stored members. Rule-based: the rule, evaluated when the statement runs.
@@ -322,7 +327,7 @@ def audience_members_select(audience) -> sa.Select:
 
     dimension = audience.dimension
     if audience.kind == AudienceKind.RULE:
-        return rule_select(dimension=dimension, rule=audience.rule)
+        return rule_select(dimension=dimension, rule=audience.rule, actor=actor)
     keys = [f for f in dimension.schema.fields.all() if f.primary_key]
     keys.sort(key=lambda f: (f.position, f.pk))
     if audience.computed_at is None:

@@ -26,8 +26,8 @@ MAX_UPLOAD_KEYS = 5_000_000
 UPLOAD_BATCH = 5_000
 
 
-def _check_rule(dimension, rule, variables=None, key: str = "rule") -> None:
-    errors = rule_validate(dimension=dimension, rule=rule, variables=variables)
+def _check_rule(dimension, rule, variables=None, key: str = "rule", *, actor=None) -> None:
+    errors = rule_validate(dimension=dimension, rule=rule, variables=variables, actor=actor)
     if errors:
         out: dict[str, list[str]] = {}
         for error in errors:
@@ -85,7 +85,7 @@ def saved_filter_create(
     if not can_model(actor, "add", SavedFilter):
         raise PermissionDenied(_("Your profile may not create saved filters."))
     parameters = _check_parameters(list(parameters))
-    _check_rule(dimension, rule, _sample_variables(parameters))
+    _check_rule(dimension, rule, _sample_variables(parameters), actor=actor)
     saved = SavedFilter(
         name=name,
         description=description,
@@ -110,7 +110,9 @@ def saved_filter_update(*, actor, saved_filter: SavedFilter, data: dict) -> Save
         if key in allowed:
             setattr(saved_filter, key, value)
     saved_filter.parameters = _check_parameters(saved_filter.parameters)
-    _check_rule(saved_filter.dimension, saved_filter.rule, _sample_variables(saved_filter.parameters))
+    _check_rule(
+        saved_filter.dimension, saved_filter.rule, _sample_variables(saved_filter.parameters), actor=actor
+    )
     saved_filter.full_clean()
     saved_filter.save(update_fields=[*(k for k in data if k in allowed), "updated_at"])
     return saved_filter
@@ -144,7 +146,7 @@ def saved_filter_apply(*, actor, saved_filter: SavedFilter, parameters: dict | N
     if not can(actor, "view", saved_filter):
         raise PermissionDenied(_("You may not see this saved filter."))
     rule = {"type": "saved_filter", "id": saved_filter.pk, "parameters": dict(parameters or {})}
-    _check_rule(saved_filter.dimension, rule)
+    _check_rule(saved_filter.dimension, rule, actor=actor)
     return rule
 
 
@@ -201,7 +203,7 @@ def audience_create(
     if rule is None and kind == AudienceKind.RULE:
         raise ValidationError({"rule": _("A rule-based audience needs a rule.")})
     if rule is not None:
-        _check_rule(dimension, rule)
+        _check_rule(dimension, rule, actor=actor)
     source = AudienceSource.RULE if kind == AudienceKind.STATIC else ""
     audience = _create(
         actor,
@@ -214,7 +216,7 @@ def audience_create(
         visibility=visibility,
     )
     if kind == AudienceKind.STATIC:
-        _replace(audience, rule_select(dimension=dimension, rule=rule))
+        _replace(audience, rule_select(dimension=dimension, rule=rule, actor=actor))
     return audience
 
 
@@ -270,7 +272,7 @@ def audience_refresh(*, actor, audience: Audience) -> Audience:
         raise PermissionDenied(_("Only the owner or an Administrator may change this audience."))
     if audience.rule is None:
         raise ValidationError({"rule": _("This audience has no rule to evaluate.")})
-    select = rule_select(dimension=audience.dimension, rule=audience.rule)
+    select = rule_select(dimension=audience.dimension, rule=audience.rule, actor=actor)
     if audience.kind == AudienceKind.STATIC:
         _replace(audience, select)
     else:
@@ -357,7 +359,7 @@ def audience_update(*, actor, audience: Audience, data: dict) -> Audience:
         raise PermissionDenied(_("Only the owner or an Administrator may change this audience."))
     allowed = {"name", "description", "visibility", "rule"}
     if "rule" in data and data["rule"] is not None:
-        _check_rule(audience.dimension, data["rule"])
+        _check_rule(audience.dimension, data["rule"], actor=actor)
     for key, value in data.items():
         if key in allowed:
             setattr(audience, key, value)

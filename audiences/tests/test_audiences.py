@@ -44,10 +44,16 @@ def test_static_audience_from_a_rule_keeps_its_members(shop, manager):
     in_rule = {"type": "in_audience", "audience": audience.pk}
     out_rule = {"type": "not_in_audience", "audience": audience.pk}
     assert {
-        r[0] for r in database.fetch_all(rules.rule_select(dimension=shop["dimension"], rule=in_rule))
+        r[0]
+        for r in database.fetch_all(
+            rules.rule_select(dimension=shop["dimension"], rule=in_rule, actor=manager)
+        )
     } == (older(shop))
     assert {
-        r[0] for r in database.fetch_all(rules.rule_select(dimension=shop["dimension"], rule=out_rule))
+        r[0]
+        for r in database.fetch_all(
+            rules.rule_select(dimension=shop["dimension"], rule=out_rule, actor=manager)
+        )
     } == (set(range(1, 13)) - older(shop))
 
 

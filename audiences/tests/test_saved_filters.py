@@ -23,8 +23,9 @@ def shop(administrator):
     return make_shop(administrator)
 
 
-def ids(shop, rule) -> set[int]:
-    return {r[0] for r in database.fetch_all(rules.rule_select(dimension=shop["dimension"], rule=rule))}
+def ids(shop, rule, actor=None) -> set[int]:
+    select = rules.rule_select(dimension=shop["dimension"], rule=rule, actor=actor)
+    return {r[0] for r in database.fetch_all(select)}
 
 
 @pytest.mark.django_db
@@ -42,8 +43,8 @@ def test_apply_with_parameters_and_copy_does_not_change_the_saved_filter(shop, m
     copy = services.saved_filter_copy(actor=manager, saved_filter=saved)
     copy["operator"] = "less"
     # then
-    assert ids(shop, applied) == {c["id"] for c in shop["data"]["customer"] if (c["age"] or 0) > 50}
-    assert ids(shop, {"type": "saved_filter", "id": saved.pk}) == {
+    assert ids(shop, applied, manager) == {c["id"] for c in shop["data"]["customer"] if (c["age"] or 0) > 50}
+    assert ids(shop, {"type": "saved_filter", "id": saved.pk}, manager) == {
         c["id"] for c in shop["data"]["customer"] if (c["age"] or 0) > 30
     }
     saved.refresh_from_db()
@@ -63,7 +64,7 @@ def test_bad_parameter_values_and_unknown_parameters_name_their_path(shop, manag
         "type": "group",
         "children": [{"type": "saved_filter", "id": saved.pk, "parameters": {"min_age": "x", "other": 1}}],
     }
-    paths = sorted(e.path for e in rules.rule_validate(dimension=shop["dimension"], rule=rule))
+    paths = sorted(e.path for e in rules.rule_validate(dimension=shop["dimension"], rule=rule, actor=manager))
     assert paths == ["children[0].parameters.min_age", "children[0].parameters.other"]
 
 
@@ -154,7 +155,10 @@ def test_a_saved_filter_that_references_itself_is_an_error(shop, manager):
         parameters=[{"name": "min_age", "type": "integer", "default": 1}],
     )
     SavedFilter.objects.filter(pk=saved.pk).update(rule={"type": "saved_filter", "id": saved.pk})
-    errors = rules.rule_validate(dimension=shop["dimension"], rule={"type": "saved_filter", "id": saved.pk})
+
+    errors = rules.rule_validate(
+        dimension=shop["dimension"], rule={"type": "saved_filter", "id": saved.pk}, actor=manager
+    )
     assert errors and "itself" in errors[0].message
 
 

@@ -31,6 +31,8 @@ class GraphNode:
     # Per input: a dimension's schema name, FILE for loaded-file rows, None for a signal without rows.
     input_dimensions: list[str | None] = field(default_factory=list)
     wired_outputs: list[str] = field(default_factory=list)
+    # Whose permissions resolve saved audiences and filters the activity reads (None: shared ones only).
+    reader: Any = None
 
 
 @dataclass

@@ -178,6 +178,11 @@ class ExecutionContext:
         return self.run.is_test
 
     @property
+    def reader(self):
+        """Whose permissions resolve saved audiences and filters: the campaign's owner."""
+        return self.run.campaign.owner
+
+    @property
     def variables(self) -> dict:
         return dict(self.run.variables or {})
 

@@ -45,7 +45,8 @@ class ParsedGraph:
     dimensions: dict[str, str | None]
 
 
-def graph_check(document: dict) -> tuple[ParsedGraph | None, list[GraphError]]:
+def graph_check(document: dict, *, reader=None) -> tuple[ParsedGraph | None, list[GraphError]]:
+    """Every problem of ``document``; saved audiences and filters resolve as ``reader`` may view them."""
     errors: list[GraphError] = []
     activities = document.get("activities") or []
     transitions = document.get("transitions") or []
@@ -146,6 +147,7 @@ def graph_check(document: dict) -> tuple[ParsedGraph | None, list[GraphError]]:
             [e["source"] for e in inputs],
             [dimensions.get(e["source"]) for e in inputs],
             [e["output"] for e in outbound.get(key, [])],
+            reader=reader,
         )
         activity_type = registry.get(item.get("type") or "")
         if key not in configs:

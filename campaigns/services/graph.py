@@ -61,7 +61,7 @@ def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version
     locked = _lock(actor, campaign)
     if version is None or int(version) != locked.graph_version:
         raise StaleGraph()
-    _parsed, errors = graph_check(document)
+    _parsed, errors = graph_check(document, reader=actor)
     if errors:
         raise graph_errors_as_validation(errors)
     existing = {a.key: a for a in locked.activities.all()}
@@ -94,8 +94,8 @@ def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version
 
 
 def campaign_graph_check(campaign: Campaign) -> list[GraphError]:
-    """Every problem of the stored graph (empty when it can run)."""
-    return graph_check(graph_document(campaign))[1]
+    """Every problem of the stored graph (empty when it can run); it runs as its owner reads."""
+    return graph_check(graph_document(campaign), reader=campaign.owner)[1]
 
 
 def activity_config_errors(type_key: str, config) -> list[tuple[str, str]]:

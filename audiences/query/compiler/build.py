@@ -116,6 +116,8 @@ class RuleCompiler:
     errors: list[tree.RuleError] = field(default_factory=list)
     aliases: Aliases = field(default_factory=Aliases)
     expanding: tuple[str, ...] = ()
+    # Whose permissions resolve saved filter and audience references; None resolves shared ones only.
+    actor: Any = None
 
     def __post_init__(self):
         self.planner = Planner(self.options)
@@ -408,13 +410,18 @@ def compile_rule(
     variables: dict | None = None,
     catalog: CatalogSnapshot | None = None,
     options: PlannerOptions | None = None,
+    actor=None,
 ) -> CompiledRule:
-    """Compile a parsed rule over the rows of ``schema`` (a Schema) for ``dialect``."""
+    """Compile a parsed rule over the rows of ``schema`` (a Schema) for ``dialect``.
+
+    References to saved filters and audiences resolve only to those ``actor`` may view (shared ones
+    when no actor is given): a reference is never a way around ``restrict``.
+    """
     if catalog is None:
         from audiences.query.compiler.catalog_cache import catalog_snapshot
 
         catalog = catalog_snapshot()
-    compiler = RuleCompiler(catalog, dialect, dict(variables or {}), options or PlannerOptions())
+    compiler = RuleCompiler(catalog, dialect, dict(variables or {}), options or PlannerOptions(), actor=actor)
     info = catalog.info(schema)
     base = compiler.aliases.new(info)
     part = sa.true() if rule is None else compiler.node_sql(rule, Scope(info, base))

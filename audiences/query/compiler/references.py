@@ -70,10 +70,25 @@ def _expand(compiler, key: str, rule_data, scope, path: str, variables: dict):
     return predicate
 
 
+def visible(actor, queryset):
+    """The referenced objects ``actor`` may view; without an actor only shared ones (fail closed).
+
+    A reference the actor cannot see gets the same error as an unknown id, so ids reveal nothing.
+    """
+    from accounts.permissions import restrict
+    from audiences.saved.models import Visibility
+
+    if actor is None:
+        return queryset.filter(visibility=Visibility.SHARED)
+    return restrict(actor, "view", queryset)
+
+
 def saved_filter_predicate(compiler, node: tree.SavedFilterRef, scope):
     from audiences.saved.models import SavedFilter
 
-    saved = SavedFilter.objects.select_related("dimension").filter(pk=node.id).first()
+    saved = (
+        visible(compiler.actor, SavedFilter.objects.select_related("dimension")).filter(pk=node.id).first()
+    )
     if saved is None:
         return compiler.fail(f"{node.path}.id" if node.path else "id", _("Unknown saved filter."))
     if saved.dimension.schema_id != scope.info.schema.pk:
@@ -91,7 +106,9 @@ def audience_predicate(compiler, node: tree.AudienceRef, scope):
     from audiences.saved.models import Audience, AudienceKind
     from audiences.saved.storage import members_table
 
-    audience = Audience.objects.select_related("dimension").filter(pk=node.audience).first()
+    audience = (
+        visible(compiler.actor, Audience.objects.select_related("dimension")).filter(pk=node.audience).first()
+    )
     where = f"{node.path}.audience" if node.path else "audience"
     if audience is None:
         return compiler.fail(where, _("Unknown audience."))

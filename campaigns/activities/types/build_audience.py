@@ -38,7 +38,9 @@ class BuildAudience(ActivityType):
         if node.input_dimensions and node.input_dimensions[0] not in (None, config.dimension):
             errors.append(("dimension", _("The inbound population is of another dimension.")))
         if config.rule:
-            errors += rules.rule_errors(dimension=dimension_by_name(config.dimension), rule=config.rule)
+            errors += rules.rule_errors(
+                dimension=dimension_by_name(config.dimension), rule=config.rule, actor=node.reader
+            )
         return errors
 
     def output_dimension(self, config, node):
@@ -48,7 +50,9 @@ class BuildAudience(ActivityType):
         dimension = dimension_by_name(config.dimension)
         keys = dimension_key_columns(dimension)
         names = [k["name"] for k in keys]
-        select = rules.rule_select(dimension=dimension, rule=config.rule, variables=ctx.variables)
+        select = rules.rule_select(
+            dimension=dimension, rule=config.rule, variables=ctx.variables, actor=ctx.reader
+        )
         if inputs:
             sub = select.subquery()
             inp = inputs[0]

@@ -64,7 +64,7 @@ class IncrementalQuery(ActivityType):
             return errors
         dim = dimension_by_name(config.dimension)
         if config.rule:
-            errors += rules.rule_errors(dimension=dim, rule=config.rule)
+            errors += rules.rule_errors(dimension=dim, rule=config.rule, actor=node.reader)
         if config.mode == "date_field":
             f = schema_fields(dim.schema).get(config.date_field or "")
             if f is None or f.type not in ("date", "datetime"):
@@ -83,7 +83,7 @@ class IncrementalQuery(ActivityType):
         processed = processed_table(ctx.activity.pk, keys)
         database.execute(sa.schema.CreateTable(processed, if_not_exists=True))
         earlier = processed.c.run_id != ctx.run.pk
-        select = rules.rule_select(dimension=dim, rule=config.rule, variables=ctx.variables)
+        select = rules.rule_select(dimension=dim, rule=config.rule, variables=ctx.variables, actor=ctx.reader)
         sub = select.subquery()
         subkeys = [sub.c[n] for n in names]
         if config.mode == "processed_keys":

@@ -27,24 +27,26 @@ class ReadAudience(ActivityType):
     min_inputs = 0
     max_inputs = 0
 
-    def _audience(self, config):
-        return rules.audience_get(config.audience)
+    def _audience(self, config, reader):
+        return rules.audience_get(config.audience, actor=reader)
 
     def validate(self, config, node):
-        if self._audience(config) is None:
+        if self._audience(config, node.reader) is None:
             return [("audience", _("Unknown audience %(name)s.") % {"name": config.audience})]
         return []
 
     def output_dimension(self, config, node):
-        audience = self._audience(config)
+        audience = self._audience(config, node.reader)
         return audience.dimension.schema.name if audience else None
 
     def execute(self, ctx, inputs, config):
-        audience = self._audience(config)
+        audience = self._audience(config, ctx.reader)
+        if audience is None:
+            raise ValueError(_("Unknown audience %(name)s.") % {"name": config.audience})
         keys = dimension_key_columns(audience.dimension)
         ctx.emit(
             "out",
-            rules.audience_members_select(audience),
+            rules.audience_members_select(audience, actor=ctx.reader),
             dimension=audience.dimension,
             key_columns=[k["name"] for k in keys],
             columns=keys,

@@ -94,7 +94,7 @@ class Reconciliation(ActivityType):
                         )
                     )
             if config.rule:
-                errors += rules.rule_errors(dimension=dimension, rule=config.rule)
+                errors += rules.rule_errors(dimension=dimension, rule=config.rule, actor=node.reader)
         return errors
 
     def output_dimension(self, config, node):
@@ -134,7 +134,9 @@ class Reconciliation(ActivityType):
         parts = [d.c[k.field] == f.c[k.column] for k in config.keys]
         parts += [OPERATORS[c.operator](d.c[c.field], f.c[c.column]) for c in config.conditions]
         if config.rule:
-            kept = rules.rule_select(dimension=dim, rule=config.rule, variables=ctx.variables).subquery()
+            kept = rules.rule_select(
+                dimension=dim, rule=config.rule, variables=ctx.variables, actor=ctx.reader
+            ).subquery()
             parts.append(
                 sa.exists(
                     sa.select(sa.literal(1)).select_from(kept).where(*(kept.c[n] == d.c[n] for n in names))

@@ -71,7 +71,8 @@ class Split(ActivityType):
             if s.filter and node.input_dimensions and node.input_dimensions[0] not in (None, FILE):
                 dim = dimension_by_name(node.input_dimensions[0])
                 errors += [
-                    (f"subsets.{i}.filter.{p}", m) for p, m in rules.rule_errors(dimension=dim, rule=s.filter)
+                    (f"subsets.{i}.filter.{p}", m)
+                    for p, m in rules.rule_errors(dimension=dim, rule=s.filter, actor=node.reader)
                 ]
         return errors
 
@@ -91,7 +92,10 @@ class Split(ActivityType):
                     keys_in(
                         keys,
                         rules.rule_select(
-                            dimension=inp.dimension, rule=subset.filter, variables=ctx.variables
+                            dimension=inp.dimension,
+                            rule=subset.filter,
+                            variables=ctx.variables,
+                            actor=ctx.reader,
                         ),
                     )
                 )
