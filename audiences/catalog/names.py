@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS as POSTGRESQL_RES
 from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
 from sqlalchemy.sql.compiler import RESERVED_WORDS as ANSI_RESERVED
 
-NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
+NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")  # fullmatch only: with match, "$" accepts a trailing newline
 MAX_NAME_LENGTH = 63  # PostgreSQL's identifier limit (NAMEDATALEN - 1)
 TABLE_PREFIX = "oc_data_"
 MAX_SCHEMA_NAME_LENGTH = MAX_NAME_LENGTH - len(TABLE_PREFIX)
@@ -35,7 +35,7 @@ def name_problem(value: object, *, max_length: int = MAX_NAME_LENGTH) -> str | N
             "max": max_length,
             "length": len(value),
         }
-    if not NAME_PATTERN.match(value):
+    if not NAME_PATTERN.fullmatch(value):
         return _("Use lower-case letters, digits and underscores, starting with a letter or an underscore.")
     if value in RESERVED_WORDS:
         return _("“%(name)s” is a reserved SQL word.") % {"name": value}

@@ -84,3 +84,35 @@ def test_unknown_tables_and_unsupported_columns_are_reported(administrator):
     assert not Schema.objects.exists()
     schema = register_external(actor=administrator, table_name="odd_things", skip_unsupported=True)
     assert list(schema.fields.values_list("name", flat=True)) == ["id"]
+
+
+@pytest.mark.parametrize(
+    "table_name",
+    [
+        "auth_user",
+        "authtoken_token",
+        "django_session",
+        "django_q_task",
+        "guardian_userobjectpermission",
+        "oc_data_customer",
+        "AUTH_USER",
+        "public.auth_user",
+    ],
+)
+def test_framework_and_platform_tables_are_refused(administrator, table_name):
+    # when
+    with pytest.raises(ValidationError) as caught:
+        register_external(actor=administrator, table_name=table_name)
+    # then
+    assert "platform" in " ".join(caught.value.message_dict["table_name"])
+    assert not Schema.objects.exists()
+
+
+def test_a_retargeting_view_is_not_refused_as_a_platform_table(administrator):
+    # given
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE oc_rt_9_messages (id integer PRIMARY KEY)")
+    # when
+    schema = register_external(actor=administrator, table_name="oc_rt_9_messages")
+    # then
+    assert schema.table_name == "oc_rt_9_messages"

@@ -305,3 +305,13 @@ def test_targeting_dimension_needs_a_unique_identity_and_boolean_consents(admini
         data={"identity_field": "id", "email_field": "email", "email_consent_field": "email_ok"},
     )
     assert dimension.is_default
+
+
+@pytest.mark.parametrize("bad_name", ["name\n", "name\r\n", "\nname"])
+def test_a_name_with_a_newline_is_refused(bad_name):
+    from audiences.catalog.names import name_problem, validate_name
+
+    # when / then
+    assert name_problem(bad_name) is not None
+    with pytest.raises(ValidationError):
+        validate_name(bad_name)

@@ -18,6 +18,24 @@ from audiences.catalog.names import name_problem, validate_schema_name
 from audiences.catalog.services.guards import require_modeller
 from audiences.catalog.types import FieldTypeKey, type_for_declared, type_for_introspected
 
+# Tables of the framework and of the platform itself: their rows (password hashes, API tokens, sessions,
+# queued jobs, permission grants, the platform's own state) must never become targetable data. The
+# retargeting views (oc_rt_*) are the one platform relation meant to be read as an external schema.
+FRAMEWORK_PREFIXES = ("auth_", "authtoken_", "django_", "guardian_", "oc_")
+ALLOWED_PLATFORM_PREFIXES = ("oc_rt_",)
+
+
+def _is_framework_table(table_name: str) -> bool:
+    """Whether ``table_name`` is a framework or platform table (any installed model's, or by prefix)."""
+    from django.apps import apps
+
+    bare = table_name.rsplit(".", 1)[-1].strip('"').lower()
+    if bare.startswith(ALLOWED_PLATFORM_PREFIXES):
+        return False
+    if bare.startswith(FRAMEWORK_PREFIXES):
+        return True
+    return any(m._meta.db_table.lower() == bare for m in apps.get_models(include_auto_created=True))
+
 
 def _describe(table_name: str):
     with connection.cursor() as cursor:
@@ -67,6 +85,13 @@ def external_schema_register(
 ) -> Schema:
     """Create an external Schema for ``table_name`` with one field per supported column."""
     require_modeller(actor, "add")
+    if _is_framework_table(str(table_name)):
+        raise ValidationError(
+            {
+                "table_name": _("“%s” is a table of the platform or its framework; it cannot be registered.")
+                % table_name
+            }
+        )
     if Schema.objects.filter(table_name=table_name).exists():
         raise ValidationError({"table_name": _("This table is already registered.")})
     columns, introspected_key = _describe(table_name)
