@@ -311,7 +311,8 @@ export class RuleBuilder {
             at === null ? null : h("code", { class: "oc-expression-mark" }, text.slice(0, at), h("mark", {}, text.slice(at, Math.max(at + 1, e.end_offset || at + 1)) || " "), text.slice(Math.max(at + 1, e.end_offset || at + 1))),
             h("span", {}, at === null ? e.message : fmt(gettext("%(message)s (line %(line)s, column %(column)s)"), { message: e.message, line: e.line, column: e.column })),
             e.expected && e.expected.length ? h("small", {}, " " + fmt(gettext("expected: %(list)s"), { list: e.expected.join(", ") })) : null);
-          if (at !== null) input.setSelectionRange(at, Math.max(at + 1, e.end_offset || at + 1));
+          // not while the user types in it (a function just inserted from the palette is incomplete)
+          if (at !== null && document.activeElement !== input) input.setSelectionRange(at, Math.max(at + 1, e.end_offset || at + 1));
         } else {
           fill(problem, h("small", { class: "oc-ok" }, fmt(gettext("OK: %(type)s"), { type: result.type })));
         }

@@ -52,9 +52,8 @@ async function main() {
           onclick: async () => { await api(cfg.api, `saved-filters/${f.id}/favourite/`, { method: "POST" }); loadSaved(); } }, f.favourite ? "★" : "☆"),
         " ", h("strong", {}, f.name), " ",
         h("button", { type: "button", class: "oc-apply", onclick: () => applyBox(f) }, gettext("Apply")), " ",
-        h("button", { type: "button", class: "oc-edit-copy", onclick: async () => {
-          const result = await api(cfg.api, `saved-filters/${f.id}/apply/`, { method: "POST", body: { parameters: {} } });
-          builder.setValue(result.copy);
+        h("button", { type: "button", class: "oc-edit-copy", onclick: () => {
+          builder.setValue(f.rule); // a copy (setValue clones); applying would need the parameters' values
           announce(messages, gettext("A copy was loaded: editing it does not change the saved filter."));
         } }, gettext("Edit a copy")))) : [h("li", {}, gettext("No saved filter for this dimension."))]));
     } catch (error) { fail(error); }
