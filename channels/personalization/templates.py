@@ -7,56 +7,310 @@ and scalars, never model instances. Every template is render-checked when the ac
 again, on the delivery's first real row, before anything is sent.
 
 Bounded work: ``*`` and ``**`` are intercepted (``'x' * 10**10`` would otherwise build a 10 GB string
-before anyone could stop it), the padding filters and methods refuse absurd widths, and the rendered
-output is cut off with an error past ``settings.OC_TEMPLATE_MAX_OUTPUT`` characters.
+before anyone could stop it), the padding filters and methods and the widths and precisions of format
+specifications (``str.format``, ``format_map``, ``%`` and the ``format`` filter) refuse absurd values,
+``join``, ``replace`` and ``translate`` refuse results longer than the output cap, and the rendered output
+is cut off with an error past ``settings.OC_TEMPLATE_MAX_OUTPUT`` characters.
+
+Bounded time: ``range`` gives at most ``MAX_RANGE`` numbers, and every render has a budget: each loop
+iteration (the items a ``for`` pulls and the bodies it runs, recursive ones included), sandboxed call and
+intercepted operator spends one step (a macro call ten), at most ``MAX_RENDER_STEPS`` steps and
+``MAX_RENDER_SECONDS`` of the thread's CPU time. The parser adds the counting to every ``for``
+(``_parse``), so a loop that prints nothing is stopped as surely as one that does.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+import time
+from functools import lru_cache, update_wrapper
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, nodes, pass_context
 from jinja2.exceptions import SecurityError
-from jinja2.filters import do_center
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.filters import do_batch, do_center, do_format, do_indent, do_join, do_replace, do_slice, do_tojson
+from jinja2.runtime import Macro
+from jinja2.sandbox import (
+    ImmutableSandboxedEnvironment,
+    SandboxedEscapeFormatter,
+    SandboxedFormatter,
+)
+from jinja2.utils import generate_lorem_ipsum
+from markupsafe import Markup
 
 MAX_TEMPLATE_CHARS = 200_000
 MAX_SEQUENCE = 100_000  # longest string or list one ``*`` or padding may build
 MAX_EXPONENT = 100
 MAX_INT_BITS = 10_000  # integers beyond this are not personalisation, they are a CPU sink
 DEFAULT_MAX_OUTPUT = 1_000_000
+MAX_RANGE = 10_000  # numbers one ``range()`` may give
+MAX_RENDER_STEPS = 100_000  # loop iterations, calls and operators in one render
+MACRO_CALL_STEPS = 10  # a macro call costs about ten times a loop step
+MAX_RENDER_SECONDS = 1.0  # CPU time of one render
+MAX_JSON_INDENT = 100
 _PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_STEP_FILTER = "_oc_step"
+_COUNTED_FILTER = "_oc_counted"
+_DIGITS = re.compile(r"\d+")
+_PRINTF = re.compile(r"%(\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.)", re.DOTALL)
 
 
 def _size(value) -> int | None:
     return len(value) if isinstance(value, str | bytes | list | tuple) else None
 
 
-def _check_width(width) -> None:
-    if isinstance(width, int) and width > MAX_SEQUENCE:
-        raise SecurityError(_("A width over %(n)d is not allowed in a template.") % {"n": MAX_SEQUENCE})
+def _check_width(width, limit: int = MAX_SEQUENCE) -> None:
+    if isinstance(width, int) and width > limit:
+        raise SecurityError(_("A width over %(n)d is not allowed in a template.") % {"n": limit})
+
+
+def _check_digits(digits: str) -> None:
+    """A width or precision written in a format specification: compared without ``int()`` on a
+    runaway digit string (which Python itself refuses past 4,300 digits)."""
+    significant = digits.lstrip("0")
+    if len(significant) > len(str(MAX_SEQUENCE)) or (significant and int(significant) > MAX_SEQUENCE):
+        raise SecurityError(
+            _("A format width or precision over %(n)d is not allowed in a template.") % {"n": MAX_SEQUENCE}
+        )
+
+
+def _check_format_spec(spec) -> None:
+    """``{:>100000000}``, ``{:.100000000f}``, and ``{0:{1}}`` once its nested field is filled in."""
+    for digits in _DIGITS.findall(str(spec)):
+        _check_digits(digits)
+
+
+def _check_printf(template: str, values) -> None:
+    """Widths and precisions of a ``%`` format, the ``*`` ones taken from ``values`` in order."""
+    positional = values if isinstance(values, tuple) else (values,)
+    index = 0
+    for match in _PRINTF.finditer(template):
+        key, width, precision, conversion = match.groups()
+        for part in (width, precision):
+            if part == "*":
+                if index < len(positional) and _is_int(positional[index]):
+                    _check_width(abs(positional[index]))
+                index += 1
+            elif part:
+                _check_digits(part)
+        if conversion != "%" and key is None:
+            index += 1
+
+
+def _max_output() -> int:
+    return getattr(settings, "OC_TEMPLATE_MAX_OUTPUT", DEFAULT_MAX_OUTPUT)
+
+
+def _check_result_size(size: int) -> None:
+    limit = _max_output()
+    if size > limit:
+        raise SecurityError(
+            _("A value longer than %(n)d characters is not allowed in a template.") % {"n": limit}
+        )
+
+
+def _joined(separator: str, items) -> list:
+    """The items of a ``join``, materialised (sources are bounded) and measured before joining."""
+    items = list(items)
+    size = len(separator) * max(len(items) - 1, 0) + sum(len(i) for i in items if isinstance(i, str))
+    _check_result_size(size)
+    return items
+
+
+def _check_replace(text: str, old: str, new: str, count: int = -1) -> None:
+    if not (isinstance(text, str) and isinstance(old, str) and isinstance(new, str)):
+        return
+    if len(new) > len(old):
+        hits = text.count(old)
+        if isinstance(count, int) and count >= 0:
+            hits = min(hits, count)
+        _check_result_size(len(text) + hits * (len(new) - len(old)))
+
+
+def _check_translate(text: str, table) -> None:
+    if isinstance(table, dict):
+        longest = max((len(v) for v in table.values() if isinstance(v, str)), default=1)
+        _check_result_size(len(text) * longest)
+
+
+class _RenderBudget:
+    __slots__ = ("deadline", "steps")
+
+    def __init__(self):
+        self.steps = 0
+        self.deadline = time.thread_time() + MAX_RENDER_SECONDS
+
+
+def _spend(context, steps: int = 1) -> None:
+    """One step of the render's budget, kept on the render's ``Context`` (one per render)."""
+    budget = getattr(context, "_oc_budget", None)
+    if budget is None:
+        budget = _RenderBudget()
+        try:
+            context._oc_budget = budget
+        except AttributeError:  # not a Context: nothing to keep the budget on
+            return
+    budget.steps += steps
+    if budget.steps > MAX_RENDER_STEPS:
+        raise SecurityError(
+            _("The template does too much work (more than %(n)d loop steps and calls).")
+            % {"n": MAX_RENDER_STEPS}
+        )
+    if time.thread_time() > budget.deadline:
+        raise SecurityError(
+            _("The template takes too long to render (more than %(n)s s).") % {"n": MAX_RENDER_SECONDS}
+        )
+
+
+@pass_context
+def _step(context, value):
+    _spend(context)
+    return value
+
+
+@pass_context
+def _counted(context, iterable):
+    for item in iterable:
+        _spend(context)
+        yield item
+
+
+def _bounded_range(*args):
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(
+            _("A range of more than %(n)d numbers is not allowed in a template.") % {"n": MAX_RANGE}
+        )
+    return numbers
+
+
+class _BoundedFormatterMixin:
+    def format_field(self, value, format_spec):
+        _check_format_spec(format_spec)
+        return super().format_field(value, format_spec)
+
+
+class _BoundedFormatter(_BoundedFormatterMixin, SandboxedFormatter):
+    pass
+
+
+class _BoundedEscapeFormatter(_BoundedFormatterMixin, SandboxedEscapeFormatter):
+    pass
 
 
 class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox with ``*`` and ``**`` checked before they run: a repeated sequence may
     not exceed ``MAX_SEQUENCE`` items, an exponent ``MAX_EXPONENT``, an integer ``MAX_INT_BITS``."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.filters["center"] = self._bounded_center
+        self.filters.update(
+            {
+                "center": self._bounded_center,
+                "indent": self._bounded_indent,
+                "format": self._bounded_format,
+                "batch": self._bounded_batch,
+                "slice": self._bounded_slice,
+                "tojson": self._bounded_tojson,
+                "join": self._bounded_join,
+                "replace": self._bounded_replace,
+                _STEP_FILTER: _step,
+                _COUNTED_FILTER: _counted,
+            }
+        )
+        self.globals["range"] = _bounded_range
+        self.globals["lipsum"] = self._bounded_lipsum
+
+    def _parse(self, source, name, filename):
+        """Every ``for`` counts what it pulls and what its body runs (recursive calls included)."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, _COUNTED_FILTER, [], [], None, None, lineno=loop.lineno)
+            step = nodes.Filter(nodes.Const(None), _STEP_FILTER, [], [], None, None, lineno=loop.lineno)
+            loop.body.insert(0, nodes.ExprStmt(step, lineno=loop.lineno))
+        return tree
 
     @staticmethod
     def _bounded_center(value, width=80):
         _check_width(width)
         return do_center(value, width)
 
+    @staticmethod
+    def _bounded_indent(value, width=4, first=False, blank=False):
+        _check_width(width)
+        return do_indent(value, width, first, blank)
+
+    @staticmethod
+    def _bounded_format(value, *args, **kwargs):
+        _check_printf(str(value), kwargs or args)
+        return do_format(value, *args, **kwargs)
+
+    @staticmethod
+    def _bounded_batch(value, linecount, fill_with=None):
+        _check_width(linecount)
+        return do_batch(value, linecount, fill_with)
+
+    @staticmethod
+    def _bounded_slice(value, slices, fill_with=None):
+        _check_width(slices)
+        return do_slice(value, slices, fill_with)
+
+    @staticmethod
+    @pass_context
+    def _bounded_tojson(context, value, indent=None):
+        _check_width(indent, MAX_JSON_INDENT)
+        return do_tojson(context.eval_ctx, value, indent)
+
+    @staticmethod
+    @pass_context
+    def _bounded_join(context, value, d="", attribute=None):
+        if attribute is None:
+            value = _joined(str(d), value)
+        return do_join(context.eval_ctx, value, d, attribute)
+
+    @staticmethod
+    @pass_context
+    def _bounded_replace(context, value, old, new, count=None):
+        _check_replace(str(value), str(old), str(new), -1 if count is None else count)
+        return do_replace(context.eval_ctx, value, old, new, count)
+
+    @staticmethod
+    def _bounded_lipsum(n=5, html=True, min=20, max=100):
+        _check_width(n * max)
+        return generate_lorem_ipsum(n, html, min, max)
+
+    def wrap_str_format(self, value):
+        """Jinja's own wrapper of ``str.format`` / ``format_map``, with a formatter that checks each
+        field's (resolved) format specification before formatting it."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        f_self = value.__self__
+        if isinstance(f_self, Markup):
+            formatter = _BoundedEscapeFormatter(self, escape=f_self.escape)
+        else:
+            formatter = _BoundedFormatter(self)
+        str_type, is_format_map = type(f_self), value.__name__ == "format_map"
+
+        def wrapper(*args, **kwargs):
+            if is_format_map:
+                if kwargs or len(args) != 1:
+                    return wrapped(*args, **kwargs)  # Jinja's own TypeError
+                args, kwargs = (), args[0]
+            return str_type(formatter.vformat(f_self, args, kwargs))
+
+        return update_wrapper(wrapper, value)
+
     def call_binop(self, context, operator, left, right):
-        if operator == "*":
+        _spend(context)
+        if operator == "%":
+            if isinstance(left, str):
+                _check_printf(left, right)
+        elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 size = _size(seq)
                 if size is not None and isinstance(times, int) and size * max(times, 0) > MAX_SEQUENCE:
@@ -76,11 +330,18 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # Jinja's signature
-        if getattr(__obj, "__name__", "") in _PADDING_METHODS and isinstance(
-            getattr(__obj, "__self__", None), str
-        ):
-            for arg in (*args, *kwargs.values()):
-                _check_width(arg)
+        _spend(__context, MACRO_CALL_STEPS if isinstance(__obj, Macro) else 1)
+        method, owner = getattr(__obj, "__name__", ""), getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            if method in _PADDING_METHODS:
+                for arg in (*args, *kwargs.values()):
+                    _check_width(arg)
+            elif method == "join" and len(args) == 1 and not kwargs:
+                args = (_joined(owner, args[0]),)
+            elif method == "replace":
+                _check_replace(owner, *args[:3], **kwargs)
+            elif method == "translate" and len(args) == 1:
+                _check_translate(owner, args[0])
         return super().call(__context, __obj, *args, **kwargs)
 
 
@@ -122,7 +383,7 @@ def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
     if not source:
         return ""
     template = compile_template(source, html=html)
-    limit = getattr(settings, "OC_TEMPLATE_MAX_OUTPUT", DEFAULT_MAX_OUTPUT)
+    limit = _max_output()
     try:
         parts, length = [], 0
         for part in template.generate(context):  # streamed, so a runaway loop stops at the limit

@@ -4,6 +4,7 @@ secrets and suppressed addresses hidden from users who may only view, the ledger
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -77,6 +78,142 @@ def test_the_rendered_output_is_capped(settings):
     with pytest.raises(TemplateProblem, match="longer than 50000 characters"):
         render("{% for i in range(1000) %}{{ 'y' * 1000 }}{% endfor %}", {})
     assert len(render("{% for i in range(40) %}{{ 'y' * 1000 }}{% endfor %}", {})) == 40_000
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{{ "{:>100000000}".format(name) }}',
+        '{{ "{:.100000000f}".format(1.5) }}',
+        '{{ "{0:{1}}".format(name, 10**9) }}',
+        '{{ "{n:>{w}}".format_map({"n": name, "w": 10**9}) }}',
+        '{{ ("{:>" ~ 10**9 ~ "}").format(name) }}',
+        '{{ ("<b>{:>1000000000}</b>"|safe).format(name) }}',
+        '{{ "%100000000s" % name }}',
+        '{{ "%(n)100000000s" % {"n": name} }}',
+        '{{ "%.100000000f" % 1.5 }}',
+        '{{ "%*s" % (10**9, name) }}',
+        '{{ "%100000000s"|format(name) }}',
+        '{{ "%*s"|format(10**9, name) }}',
+    ],
+)
+def test_the_sandbox_refuses_huge_format_widths(source):
+    from channels.personalization.templates import TemplateProblem, render
+
+    # when / then: refused before anything is allocated
+    started = time.monotonic()
+    with pytest.raises(TemplateProblem, match=r"width( or precision)? over 100000 is not allowed"):
+        render(source, {"name": "Ann"})
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{% for i in range(10**7) %}{% endfor %}", "A range of more than 10000 numbers"),
+        ("{{ range(10**9)|list|length }}", "A range of more than 10000 numbers"),
+        (
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+            "does too much work",
+        ),
+        (
+            "{% for i in range(10000) %}{% for j in range(10000) if false %}{% endfor %}{% endfor %}",
+            "does too much work",
+        ),
+        (
+            "{% for c in 'x' * 100000 %}{% for d in 'x' * 100000 %}{% endfor %}{% endfor %}",
+            "does too much work",
+        ),
+        (
+            "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+            "does too much work",
+        ),
+        (
+            "{% set leaf = [0] * 100000 %}{% for x in [leaf] * 100000 recursive %}"
+            "{% if x is sequence %}{{ loop(x) }}{% endif %}{% endfor %}",
+            "does too much work",
+        ),
+        ("{{ ('x' * 99999).join(['a'] * 100000) }}", "A value longer than 1000000 characters"),
+        ("{{ (['a'] * 100000)|join('x' * 99999) }}", "A value longer than 1000000 characters"),
+        ("{{ ('x' * 100000).replace('x', 'x' * 100000) }}", "A value longer than 1000000 characters"),
+        ("{{ ('x' * 100000)|replace('x', 'x' * 100000) }}", "A value longer than 1000000 characters"),
+        ("{{ ('x' * 100000).translate({120: 'y' * 100000}) }}", "A value longer than 1000000 characters"),
+        ("{{ 'x'|indent(10**9) }}", "A width over 100000"),
+        ("{{ [1]|batch(10**9, 0)|list }}", "A width over 100000"),
+        ("{{ [1]|slice(10**9)|list }}", "A width over 100000"),
+        ("{{ [[1]]|tojson(10**9) }}", "A width over 100 "),
+        ("{{ lipsum(10**6) }}", "A width over 100000"),
+    ],
+)
+def test_the_sandbox_stops_cpu_and_memory_sinks_that_print_little(source, message):
+    from channels.personalization.templates import TemplateProblem, render
+
+    # when / then
+    started = time.monotonic()
+    with pytest.raises(TemplateProblem, match=message):
+        render(source, {})
+    assert time.monotonic() - started < 2
+
+
+def test_the_render_has_a_cpu_time_budget(monkeypatch):
+    from channels.personalization import templates
+
+    # given: few steps, each one costly (a sort of 100,000 numbers)
+    monkeypatch.setattr(templates, "MAX_RENDER_SECONDS", 0.05)
+    source = "{% for i in range(1000) %}{{ numbers|sort|first }}{% endfor %}"
+    # when / then
+    started = time.monotonic()
+    with pytest.raises(templates.TemplateProblem, match=r"takes too long to render \(more than 0.05 s\)"):
+        templates.render(source, {"numbers": list(range(100_000, 0, -1))})
+    assert time.monotonic() - started < 2
+
+
+def test_the_budget_is_per_render():
+    from channels.personalization.templates import render
+
+    # given: a template that spends 2 x 10,000 steps of the 100,000 each render may spend
+    source = "{% for i in range(10000) %}{% endfor %}ok"
+    # when / then: rendering it many times never accumulates
+    assert [render(source, {}) for _ in range(12)] == ["ok"] * 12
+
+
+def test_ordinary_formats_and_loops_over_a_recipients_collections_still_render():
+    from channels.personalization.templates import render
+
+    # given
+    context = {
+        "recipient": {"first_name": "Ann", "points": 1234.5},
+        "purchases": [
+            {"sku": "A-1", "amount": 12.5, "lines": [{"qty": 1}, {"qty": 2}]},
+            {"sku": "B-2", "amount": 3.0, "lines": []},
+        ],
+        "tree": [{"name": "root", "children": [{"name": "leaf", "children": []}]}],
+    }
+    source = (
+        "{{ '{:>6}|{:,.2f}|{n:03d}'.format(recipient.first_name, recipient.points, n=7) }}\n"
+        "{{ '%-5s|%.1f' % (recipient.first_name, 2.25) }}\n"
+        "{{ '%s bought %d'|format(recipient.first_name, purchases|length) }}\n"
+        "{% for p in purchases %}{{ loop.index }}/{{ loop.length }} {{ p.sku }} {{ '%.2f'|format(p.amount) }}"
+        "{% for line in p.lines %} x{{ line.qty }}{% else %} -{% endfor %}{% if not loop.last %}; {% endif %}"
+        "{% endfor %}\n"
+        "{% for p in purchases if p.amount > 5 %}{{ p.sku }}{% endfor %}"
+        "|{{ purchases|map(attribute='sku')|join(', ') }}|{{ 'a-b'.replace('-', '+') }}\n"
+        "{% for node in tree recursive %}{{ node.name }}{% if node.children %}[{{ loop(node.children) }}]"
+        "{% endif %}{% endfor %}\n"
+        "{% for i in range(10000) %}{% endfor %}{{ range(3)|list }} {{ [[1]]|tojson(2)|length }}"
+    )
+    # when
+    rendered = render(source, context)
+    # then
+    assert rendered.split("\n") == [
+        "   Ann|1,234.50|007",
+        "Ann  |2.2",
+        "Ann bought 2",
+        "1/2 A-1 12.50 x1 x2; 2/2 B-2 3.00 -",
+        "A-1|A-1, B-2|a+b",
+        "root[leaf]",
+        "[0, 1, 2] 17",
+    ]
 
 
 def _ledger_row(catalog, campaign):
