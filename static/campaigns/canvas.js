@@ -45,6 +45,7 @@ class Canvas {
     this.doc = doc;
     this.editor = new window.Drawflow($("oc-drawflow"));
     this.editor.reroute = false;
+    this.editor.zoom_min = 0.1; // Drawflow's 0.5 is too close for Fit to show a large graph whole
     this.editor.key = (event) => this.onKey(event); // replaces Drawflow's own Delete handling
     this.editor.start();
     this.editor.editor_mode = cfg.editable ? "edit" : "view";

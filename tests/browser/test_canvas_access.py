@@ -1,4 +1,7 @@
-"""The canvas page and the rule builder's reads for every profile (no browser: the role matrix's part)."""
+"""The canvas page and the rule builder's reads for every profile (no browser: the role matrix's part).
+
+The "Confirm send" button itself, on a held send, is checked per profile in the browser by
+``test_canvas_interactions.py``."""
 
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ from django.test import Client
 from accounts.profiles import ProductProfile
 from conftest import ROLES
 
-EXPECTED = {  # (status, editable, may_test_run, may_preview_rows) on a draft owned by a Manager
-    "anonymous": (302, None, None, None),
-    "Administrator": (200, True, True, True),
-    "Approver": (200, False, False, True),
-    "Manager": (200, False, False, False),  # another Manager's campaign: read-only
-    "Viewer": (200, False, False, False),
+EXPECTED = {  # (status, editable, may_test_run, may_preview_rows, may_confirm_send) on a Manager's draft
+    "anonymous": (302, None, None, None, None),
+    "Administrator": (200, True, True, True, True),
+    "Approver": (200, False, False, True, True),
+    "Manager": (200, False, False, False, False),  # another Manager's campaign: read-only
+    "Viewer": (200, False, False, False, False),
 }
 
 
@@ -34,16 +37,17 @@ def test_canvas_page_by_profile(role, make_user):
     # when
     response = client.get(f"/admin/campaigns/campaign/{campaign.pk}/canvas/")
     # then
-    status, editable, may_run, may_preview = EXPECTED[role]
+    status, editable, may_run, may_preview, may_confirm = EXPECTED[role]
     assert response.status_code == status
     if status == 200:
         found = re.search(r'id="oc-canvas-config"[^>]*>(.*?)</script>', response.content.decode(), re.S)
         config = json.loads(found.group(1))
-        assert (config["editable"], config["may_test_run"], config["may_preview_rows"]) == (
-            editable,
-            may_run,
-            may_preview,
-        )
+        assert (
+            config["editable"],
+            config["may_test_run"],
+            config["may_preview_rows"],
+            config["may_confirm_send"],
+        ) == (editable, may_run, may_preview, may_confirm)
 
 
 @pytest.mark.django_db
