@@ -18,3 +18,10 @@ class ChannelsConfig(AppConfig):
         from channels.retargeting import retargeting_links_ensure
 
         dimension_created_hooks.register("channels.retargeting", retargeting_links_ensure)
+
+        # ESP tracking webhooks: anymail checks and normalises them, a thin receiver records them.
+        from anymail.signals import tracking
+
+        from channels.tracking.views import anymail_tracking
+
+        tracking.connect(anymail_tracking, dispatch_uid="oc_channels.anymail_tracking")

@@ -139,6 +139,16 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="campaigns@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# ESP tracking webhooks (django-anymail, /t/anymail/<esp>/tracking/): HTTP basic auth "user:password"
+# the ESP calls with, and Mailgun's signing key. Unset, those webhooks refuse every request.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": env.str("OC_ANYMAIL_WEBHOOK_SECRET", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("OC_ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    }.items()
+    if value
+}
 
 # --- Cache (shared across processes: API throttles count in one place) -----------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://oc_cache")}

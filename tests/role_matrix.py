@@ -561,6 +561,18 @@ API_ROUTES += [
         data=lambda c: {"from": "+15550000001", "text": "STOP"},
         label="unknown configuration",
     ),
+    # ESP webhooks through anymail: refused for everybody while OC_ANYMAIL_WEBHOOK_SECRET is unset
+    *(
+        Route(
+            f"oc_channels:anymail_{esp}_tracking",
+            "post",
+            lambda c, esp=esp: f"/t/anymail/{esp}/tracking/",
+            _all(403, anon=403),
+            data=lambda c: {},
+            label="no webhook secret",
+        )
+        for esp in ("mailgun", "postmark", "brevo")
+    ),
 ]
 
 

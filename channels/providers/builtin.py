@@ -1,3 +1,10 @@
 """Importing this module registers every built-in provider (one module each)."""
 
-from channels.providers import email_smtp, push_fcm, push_webhook, sms_twilio, sms_webhook  # noqa: F401
+from channels.providers import (  # noqa: F401
+    anymail_esp,
+    email_smtp,
+    push_fcm,
+    push_webhook,
+    sms_twilio,
+    sms_webhook,
+)

@@ -1,4 +1,4 @@
-"""Providers by stable key (``smtp``, ``sms_webhook``, ``twilio``, ``fcm``, ``push_webhook``).
+"""Providers by stable key (``smtp``, ``anymail``, ``sms_webhook``, ``twilio``, ``fcm``, ``push_webhook``).
 
 Each module registers one provider; a duplicate key is refused. Add a provider: a module with a
 ``Provider`` subclass decorated with ``@register``, imported in ``channels/providers/__init__.py``.

@@ -139,7 +139,31 @@ class FcmCase(WebhookCase):
         return _message("tok-device-0001"), "projects/p1/messages/9"
 
 
+class AnymailCase(WebhookCase):
+    """Mailgun's send API played by the local server (anymail's Mailgun backend, api_url pointed at it)."""
+
+    path = "/v3/mg.shop.test/messages"
+
+    def settings(self, servers: Servers, *, base: str | None = None) -> dict:
+        return {
+            "esp": "mailgun",
+            "api_key": "key-1",
+            "api_url": f"{base or servers.base_url()}/v3",
+            "sender_domain": "mg.shop.test",
+            "timeout": 5.0,
+        }
+
+    def script(self, servers: Servers, outcome: str) -> tuple[OutboundMessage, str]:
+        mailgun_id = "<20261130.1@mg.shop.test>"
+        success = Response(
+            json.dumps({"id": mailgun_id, "message": "Queued. Thank you."}), content_type="application/json"
+        )
+        _http_answer(servers, self.path, outcome, success, None)
+        return _message("ann@example.test"), mailgun_id
+
+
 CASES = {
+    "anymail": AnymailCase(),
     "smtp": SmtpCase(),
     "sms_webhook": WebhookCase(),
     "push_webhook": WebhookCase(),

@@ -84,26 +84,41 @@ def webhook_events_record(configuration: ChannelConfiguration, events: list[dict
         ).first()
         if entry is None:
             continue
-        event_id = f"{configuration.pk}:{item.get('id')}" if item.get("id") else None
-        if not event_record(
+        accepted += provider_event_record(
             entry,
             kind,
+            event_id=f"{configuration.pk}:{item.get('id')}" if item.get("id") else None,
             reason=str(item.get("reason", "")),
             url=str(item.get("url", "")),
-            provider_event_id=event_id,
-        ):
-            continue
-        accepted += 1
-        if kind == EventKind.HARD_BOUNCE:
-            suppress(
-                channel=entry.channel,
-                address=entry.address,
-                reason=SuppressionReason.HARD_BOUNCE,
-                detail=str(item.get("reason", "")),
-            )
-        elif kind == EventKind.COMPLAINT:
-            suppress(channel=entry.channel, address=entry.address, reason=SuppressionReason.COMPLAINT)
+        )
     return accepted
+
+
+def provider_event_record(
+    entry: LedgerEntry, kind: str, *, event_id: str | None, reason: str = "", url: str = ""
+) -> bool:
+    """One event a provider reported about a message (its webhook, or anymail's for an ESP): recorded
+    once per provider event id; a hard bounce, a complaint or an unsubscribe also suppresses the
+    address. False when the event id was already recorded."""
+    if not event_record(entry, kind, reason=reason, url=url, provider_event_id=event_id):
+        return False
+    if kind == EventKind.HARD_BOUNCE:
+        suppress(
+            channel=entry.channel,
+            address=entry.address,
+            reason=SuppressionReason.HARD_BOUNCE,
+            detail=reason,
+        )
+    elif kind == EventKind.COMPLAINT:
+        suppress(channel=entry.channel, address=entry.address, reason=SuppressionReason.COMPLAINT)
+    elif kind == EventKind.UNSUBSCRIBE:
+        suppress(
+            channel=entry.channel,
+            address=entry.address,
+            reason=SuppressionReason.UNSUBSCRIBE,
+            detail="provider",
+        )
+    return True
 
 
 def inbound_sms_record(configuration: ChannelConfiguration, *, sender: str, text: str) -> bool:

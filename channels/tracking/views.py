@@ -7,17 +7,20 @@ import base64
 import contextlib
 import json
 
+from anymail.exceptions import AnymailConfigurationError
+from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from api.errors import json_error
 from channels.models import ChannelConfiguration
 from channels.personalization import links
 from channels.providers import registry
 from channels.providers.base import signature_ok
-from channels.tracking import services
+from channels.tracking import esp_events, services
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -102,3 +105,25 @@ def sms_inbound(request, configuration_id: int):
         sender, text = request.POST.get("From", ""), request.POST.get("Body", "")
     stopped = services.inbound_sms_record(configuration, sender=sender, text=text)
     return JsonResponse({"unsubscribed": stopped})
+
+
+def esp_webhook(view):
+    """An anymail tracking webhook view, failing closed: without ``ANYMAIL["WEBHOOK_SECRET"]`` anymail
+    would take anyone's events (and let them suppress any address), and without an ESP's signing key
+    (Mailgun) it cannot check signatures; both refuse the request instead."""
+
+    @csrf_exempt
+    def guarded(request, *args, **kwargs):
+        if not getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
+            return json_error(request, 403, "permission_denied", "Webhook secret not configured.")
+        try:
+            return view(request, *args, **kwargs)
+        except AnymailConfigurationError:
+            return json_error(request, 403, "permission_denied", "Webhook signing key not configured.")
+
+    return guarded
+
+
+def anymail_tracking(sender, event, esp_name, **kwargs):
+    """Receiver of anymail's ``tracking`` signal (connected in ``apps.ready``)."""
+    esp_events.esp_event_record(esp_name=esp_name, event=event)
