@@ -48,7 +48,10 @@ export class RuleBuilder {
 
   changed() {
     this.errors = [];
-    this.render();
+    clearTimeout(this.pendingRender);
+    // A field's change fires while the focus moves on (Tab): redraw once it has landed, so it stays there.
+    if (document.activeElement === document.body) this.pendingRender = setTimeout(() => this.render(), 0);
+    else this.render();
     if (this.o.onChange) this.o.onChange(this.value());
   }
 
@@ -81,13 +84,35 @@ export class RuleBuilder {
   }
 
   render() {
+    clearTimeout(this.pendingRender);
+    const refocus = this.focusSpot();
     fill(this.container, 
       h("div", { class: "oc-rule", role: "tree", "aria-label": gettext("Rule") }, this.renderNode(this.root, null, [], "")),
     );
+    if (refocus) refocus();
     const orphans = this.errors.filter((e) => !this.container.querySelector(`[data-rule-path="${CSS.escape(e.path)}"]`));
     if (orphans.length) {
       this.container.prepend(h("ul", { class: "errorlist" }, orphans.map((e) => h("li", {}, `${e.path || gettext("Rule")}: ${e.message}`))));
     }
+  }
+
+  /* Every change redraws the tree: keep the keyboard focus on the same control of the same node
+     (its rule path, tag and class, and rank among those), else on that node's first control. */
+  focusSpot() {
+    const active = document.activeElement;
+    if (!active || active === this.container || !this.container.contains(active)) return null;
+    const nodeOf = (el) => el.closest("[data-rule-path]");
+    const node = nodeOf(active);
+    if (!node) return null;
+    const path = node.dataset.rulePath;
+    const alike = (root) => [...root.querySelectorAll(active.tagName)].filter((el) => el.className === active.className && nodeOf(el) === root);
+    const rank = alike(node).indexOf(active);
+    return () => {
+      const again = this.container.querySelector(`[data-rule-path="${CSS.escape(path)}"]`);
+      if (!again) return;
+      const target = alike(again)[rank] || [...again.querySelectorAll("button, input, select, textarea")].find((el) => nodeOf(el) === again && !el.disabled);
+      if (target) target.focus();
+    };
   }
 
   errorsFor(path) {
