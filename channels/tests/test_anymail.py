@@ -284,6 +284,14 @@ def test_mailgun_webhooks_record_events_and_suppress_hard_bounces_once(catalog, 
         _mailgun_event("t-bounced", _hard_bounce("ann.1@mg.shop.test")),
         _mailgun_event("t-unknown", _delivered("someone-else@mg.shop.test")),
         _mailgun_event("t-bounced", _hard_bounce("ann.1@mg.shop.test")),  # the ESP retries
+        _mailgun_event(
+            "t-unsubscribed",
+            {
+                "event": "unsubscribed",
+                "recipient": "bob@other.test",
+                "message": {"headers": {"message-id": "bob.1@mg.shop.test"}},
+            },
+        ),
     ]
     # when
     answers = [
@@ -291,15 +299,17 @@ def test_mailgun_webhooks_record_events_and_suppress_hard_bounces_once(catalog, 
         for body in posts
     ]
     # then: all accepted (an unknown message is not an error); each event recorded once
-    assert [a.status_code for a in answers] == [200, 200, 200, 200]
-    events = TrackingEvent.objects.filter(delivery=delivery, kind__in=["delivered", "hard_bounce"])
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200]
+    events = TrackingEvent.objects.filter(delivery=delivery).exclude(kind="sent")
     assert sorted((e.kind, e.address, e.reason) for e in events) == [
         ("delivered", "bob@other.test", "OK"),
         ("hard_bounce", "ann@example.test", "5.1.1 No such user"),
+        ("unsubscribe", "bob@other.test", ""),
     ]
-    assert list(SuppressionEntry.objects.values_list("address", "reason")) == [
-        ("ann@example.test", "hard_bounce")
-    ]
+    assert dict(SuppressionEntry.objects.values_list("address", "reason")) == {
+        "ann@example.test": "hard_bounce",
+        "bob@other.test": "unsubscribe",
+    }
 
 
 @override_settings(ANYMAIL=ANYMAIL)
@@ -416,4 +426,73 @@ def test_postmark_webhooks_tell_hard_from_soft_bounces_and_record_complaints_ope
     assert dict(SuppressionEntry.objects.values_list("address", "reason")) == {
         "ann@example.test": "hard_bounce",
         "bob@other.test": "complaint",
+    }
+
+
+@override_settings(ANYMAIL=ANYMAIL)
+def test_brevo_webhooks_without_event_ids_are_still_recorded_once(catalog, campaign, httpserver):
+    # given: Brevo ids in the ledger; Brevo sends no event id, and retries a hard bounce
+    delivery = _sent_through_mailgun(catalog, campaign, httpserver)
+    LedgerEntry.objects.filter(delivery=delivery, recipient_key="1").update(
+        provider_message_id="<b-ann@brevo>"
+    )
+    LedgerEntry.objects.filter(delivery=delivery, recipient_key="2").update(
+        provider_message_id="<b-bob@brevo>"
+    )
+
+    def brevo(event: str, message_id: str, ts: int, **extra) -> str:
+        return json.dumps({"event": event, "message-id": message_id, "ts_epoch": ts, **extra})
+
+    posts = [
+        brevo("hard_bounce", "<b-ann@brevo>", 1796000000000, reason="550 unknown user"),
+        brevo("hard_bounce", "<b-ann@brevo>", 1796000000000, reason="550 unknown user"),
+        brevo("soft_bounce", "<b-bob@brevo>", 1796000001000, reason="mailbox full"),
+        brevo("click", "<b-bob@brevo>", 1796000002000, link="https://shop.test/sale"),
+    ]
+    client = Client()
+    # when
+    for body in posts:
+        answer = client.post(
+            "/t/anymail/brevo/tracking/", body, content_type="application/json", headers=_basic(WEBHOOK_AUTH)
+        )
+        assert answer.status_code == 200
+    # then
+    events = TrackingEvent.objects.filter(delivery=delivery).exclude(kind="sent")
+    assert sorted(events.values_list("entry__recipient_key", "kind", "reason", "url")) == [
+        ("1", "hard_bounce", "550 unknown user", ""),
+        ("2", "click", "", "https://shop.test/sale"),
+        ("2", "soft_bounce", "mailbox full", ""),
+    ]
+    assert list(SuppressionEntry.objects.values_list("address", "reason")) == [
+        ("ann@example.test", "hard_bounce")
+    ]
+
+
+def test_the_admin_form_takes_the_provider_from_the_registry_and_names_a_bad_setting(catalog, administrator):
+    from channels.models import ChannelConfiguration
+
+    client = Client()
+    client.force_login(administrator)
+    form = {
+        "name": "esp",
+        "channel": "email",
+        "marketing": "on",
+        "provider": "anymail",
+        "from_email": "news@shop.test",
+        "rate_per_second": "50",
+        "throttle_window_hours": "12",
+        "dimension": str(catalog["dimension"].pk),
+        "delivery_level": "target",
+        "enabled": "on",
+    }
+    url = "/admin/oc_channels/channelconfiguration/add/"
+    # when
+    bad = client.post(url, {**form, "provider_settings": json.dumps({"esp": "sendgrid", "api_key": "k"})})
+    good = client.post(url, {**form, "provider_settings": json.dumps({"esp": "postmark", "api_key": "k"})})
+    # then
+    assert bad.status_code == 200 and "Choose one of: mailgun, postmark, brevo." in bad.content.decode()
+    assert good.status_code == 302, good.content.decode()[:2000]
+    assert ChannelConfiguration.objects.get(name="esp").provider_settings == {
+        "esp": "postmark",
+        "api_key": "k",
     }

@@ -55,7 +55,19 @@ def esp_event_record(*, esp_name: str, event: AnymailTrackingEvent) -> bool:
     return provider_event_record(
         entry,
         kind,
-        event_id=f"anymail:{key}:{event.event_id}"[:255] if event.event_id else None,
+        event_id=_event_id(key, event),
         reason=str(event.mta_response or event.description or event.reject_reason or ""),
         url=str(event.click_url or "") if kind == EventKind.CLICK else "",
     )
+
+
+def _event_id(key: str, event: AnymailTrackingEvent) -> str | None:
+    """The ESP's event id; for ESPs without one (Brevo, Postmark's opens and clicks) the message, kind
+    and time of the event, which a retried delivery of the same event repeats."""
+    if event.event_id:
+        name = str(event.event_id)
+    elif event.timestamp:
+        name = f"{event.message_id}:{event.event_type}:{event.timestamp.isoformat()}"
+    else:
+        return None
+    return f"anymail:{key}:{name}"[:255]
