@@ -232,3 +232,5 @@ class CaughtMessageAdmin(ReadOnlyModelAdmin):
     list_display = ("received_at", "channel", "recipient", "subject")
     list_filter = ("channel",)
     search_fields = ("recipient", "subject")
+
+from channels import admin_campaign as _admin_campaign  # noqa: E402, F401 - the live run on the campaign page
