@@ -209,7 +209,7 @@ def _time_phases() -> dict[str, float]:
         return wrapper
 
     sender.compose = timed("render (compose)", sender.compose)
-    sender._mark_sending = timed("sending mark (1 statement + commit)", sender._mark_sending)
+    sender.marked = timed("waiting for sending marks (pipelined)", sender.marked)
     SmtpSession.send = timed("SMTP provider (MIME + SMTP)", SmtpSession.send)
     sender.claim = timed("claim batches", sender.claim)
     sender._Outcomes.flush = timed("flush events + last outcomes", sender._Outcomes.flush)

@@ -258,3 +258,5 @@ OC_SEND_CLAIM_LEASE_SECONDS = env.int("OC_SEND_CLAIM_LEASE_SECONDS", default=600
 # Commit each "sending" mark before the provider call durably (True) or let PostgreSQL flush it a
 # moment later (False: faster; a server crash may forget a mark, see channels/README.md).
 OC_SEND_SYNCHRONOUS_COMMIT = env.bool("OC_SEND_SYNCHRONOUS_COMMIT", default=True)
+# Most rows one "sending" mark covers at fast rates (about 20 ms of sending; channels/README.md).
+OC_SEND_MARK_GROUP = env.int("OC_SEND_MARK_GROUP", default=20)

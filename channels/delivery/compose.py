@@ -4,6 +4,7 @@ track links, add the open pixel, the unsubscribe link and the one-click headers 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import quote
 from typing import Any
 
 from channels.content import EmailContent, PushContent, SmsContent
@@ -83,7 +84,7 @@ def compose(delivery: Delivery, frozen: FrozenContent, entry: LedgerEntry, base:
         message.html = html
         message.text = links.rewrite_text(render(content.text, context), track)
         message.from_email = (
-            f"{configuration.from_name} <{configuration.from_email}>"
+            f'"{quote(configuration.from_name)}" <{configuration.from_email}>'
             if configuration.from_name
             else configuration.from_email
         )

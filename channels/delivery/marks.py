@@ -1,10 +1,11 @@
-"""The sender's per-message ledger write: ONE statement, committed on its own before the provider call.
+"""The sender's ledger write: ONE statement, committed on its own before the provider calls.
 
-It marks the next row ``sending`` (guarded: still ``claimed`` by this sender's token) and, in the same
-statement, writes the outcomes of the messages handled since the previous mark. So each message costs
-one round trip and one commit, and a sender that dies leaves at most one row in doubt (the one whose
-mark committed and whose outcome was not yet written). The statement is built with SQLAlchemy Core:
-ids, states and texts are bound values; the only identifiers are the ledger's own columns.
+It marks the next group of rows ``sending`` (guarded: still ``claimed`` by this sender's token) and,
+in the same statement, writes the outcomes of the messages handled since the previous mark. So a group
+of messages costs one round trip and one commit, and a sender that dies leaves at most one group in
+doubt (the rows whose mark committed and whose outcome was not yet written; the group's size is the
+sender's choice, see ``sender.mark_group_size``). The statement is built with SQLAlchemy Core: ids,
+states and texts are bound values; the only identifiers are the ledger's own columns.
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ _CLAIMED = sa.bindparam("claimed", type_=sa.String)
 
 
 @cache
-def _statement(vendor: str, settled: int, mark: bool) -> tuple[str, tuple[str, ...]]:
-    """The SQL of one statement shape (how many settled rows, with or without a mark), compiled once
+def _statement(vendor: str, settled: int, marked: int) -> tuple[str, tuple[str, ...]]:
+    """The SQL of one statement shape (how many settled rows, how many to mark), compiled once
     with named bound parameters: building and compiling it per message cost more than running it."""
     led = _LEDGER
     time_type = sa.DateTime(timezone=True) if vendor == "postgresql" else sa.String
     rows = [f"s{i}" for i in range(settled)]
+    marks = [f"m{i}" for i in range(marked)]
 
     def case(column, names: list[str], field: str, type_=sa.String):
         if not names:
@@ -72,16 +74,22 @@ def _statement(vendor: str, settled: int, mark: bool) -> tuple[str, tuple[str, .
         ids = [sa.bindparam(f"{n}_id", type_=sa.BigInteger) for n in rows]
         still_ours = sa.or_(led.c.state == _CLAIMED, led.c.state == sa.bindparam("sending", type_=sa.String))
         conditions.append(sa.and_(led.c.id.in_(ids), still_ours))
-    if mark:
-        values["claimed_at"] = case(led.c.claimed_at, ["m"], "claimed_at", time_type)
-        values["attempts"] = case(led.c.attempts, ["m"], "attempts", sa.Integer)
-        conditions.append(
-            sa.and_(
-                led.c.id == sa.bindparam("m_id", type_=sa.BigInteger),
-                led.c.state == _CLAIMED,
-            )
+    if marks:
+        ids = [sa.bindparam(f"{n}_id", type_=sa.BigInteger) for n in marks]
+        is_mark = led.c.id.in_(ids)
+        values["claimed_at"] = sa.case(
+            (is_mark, sa.bindparam("mark_at", type_=time_type)), else_=led.c.claimed_at
         )
-    values["state"] = case(led.c.state, rows + (["m"] if mark else []), "state")
+        values["attempts"] = sa.case(
+            (is_mark, led.c.attempts + sa.literal_column("1", sa.Integer)), else_=led.c.attempts
+        )
+        conditions.append(sa.and_(is_mark, led.c.state == _CLAIMED))
+        values["state"] = sa.case(
+            (is_mark, sa.bindparam("mark_state", type_=sa.String)),
+            else_=case(led.c.state, rows, "state") if rows else led.c.state,
+        )
+    else:
+        values["state"] = case(led.c.state, rows, "state")
     statement = (
         sa.update(led)
         .where(led.c.claim_token == sa.bindparam("token", type_=sa.String), sa.or_(*conditions))
@@ -96,14 +104,14 @@ def _time(value: datetime | None):
     return None if value is None else db_datetime(value)
 
 
-def write(*, token: str, settled: list[LedgerEntry], mark: LedgerEntry | None = None) -> bool:
-    """Write ``settled`` outcomes and, when given, mark ``mark`` as sending; one statement.
+def write(*, token: str, settled: list[LedgerEntry], marking: list[LedgerEntry] = ()) -> set[int]:
+    """Write ``settled`` outcomes and mark the rows of ``marking`` as sending; one statement.
 
     Settled rows are written only while this sender still holds them (same claim token, ``claimed`` or
-    ``sending``): recovery may have taken a row back. Returns whether ``mark`` was marked (True when no
-    mark was asked)."""
-    if not settled and mark is None:
-        return True
+    ``sending``), and rows are marked only while still ``claimed`` by it: recovery may have taken a row
+    back. Returns the ids of ``marking`` that were marked (each one's ``attempts`` went up by one)."""
+    if not settled and not marking:
+        return set()
     params: dict[str, object] = {
         "token": token,
         "claimed": LedgerState.CLAIMED.value,
@@ -121,17 +129,11 @@ def write(*, token: str, settled: list[LedgerEntry], mark: LedgerEntry | None = 
                 f"s{i}_sent_at": _time(row.sent_at),
             }
         )
-    if mark is not None:
-        params.update(
-            {
-                "m_id": mark.pk,
-                "m_state": LedgerState.SENDING.value,
-                "m_claimed_at": _time(timezone.now()),
-                "m_attempts": mark.attempts + 1,
-            }
-        )
-    sql, names = _statement(connection.vendor, len(settled), mark is not None)
+    if marking:
+        params.update({f"m{i}_id": row.pk for i, row in enumerate(marking)})
+        params.update({"mark_state": LedgerState.SENDING.value, "mark_at": _time(timezone.now())})
+    sql, names = _statement(connection.vendor, len(settled), len(marking))
     with connection.cursor() as cursor:
         cursor.execute(sql, [params[name] for name in names])
         written = {row[0] for row in cursor.fetchall()}
-    return mark is None or mark.pk in written
+    return written & {row.pk for row in marking}

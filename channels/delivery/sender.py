@@ -1,20 +1,24 @@
-"""Senders: claim a batch of ledger rows, then for each row render, take a rate token, mark it
-``sending`` (committed) BEFORE calling the provider, call, and record the outcome.
+"""Senders: claim a batch of ledger rows, render them, then group by group take rate tokens, mark
+the group ``sending`` (committed) BEFORE calling the provider for any of its rows, call, and record
+the outcomes.
 
 Claiming: on PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` so concurrent senders take disjoint
 batches; on SQLite the IMMEDIATE transaction makes the claim a single-writer ``UPDATE ... WHERE
 state='pending'`` and the claim token tells each sender which rows are its own. Outcomes are written
-in batches; the only per-message write is the ``sending`` mark (one statement that also carries the
-previous message's outcome, ``marks.py``), which is what makes recovery exact:
-a row still ``claimed`` was never handed to the provider (back to pending), a row ``sending`` was (see
-``recovery``). Any number of senders may run the same delivery; each stops when nothing is left.
+in batches; the only write per group is the ``sending`` mark (one statement that also carries the
+previous group's outcomes, ``marks.py``), which is what makes recovery exact: a row still ``claimed``
+was never handed to the provider (back to pending), a row ``sending`` may have been (see
+``recovery``). The group is about 20 ms of sending (``mark_group_size``): one row at slow rates, up
+to ``OC_SEND_MARK_GROUP`` at fast ones. Any number of senders may run the same delivery; each stops
+when nothing is left.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,7 +41,7 @@ from channels.models import (
 from channels.personalization.templates import TemplateProblem
 from channels.providers import registry
 
-FLUSH_EVERY = 50
+FLUSH_EVERY = 200  # events and unmarked outcomes, written together
 
 
 def _setting(name: str, default):
@@ -66,13 +70,72 @@ def claim(delivery: Delivery, size: int, token: str) -> list[int]:
     )
 
 
-def _mark_sending(entry: LedgerEntry, token: str, settled: list[LedgerEntry]) -> bool:
-    """The one per-message commit, before the provider is called: a single statement (``marks``) that
-    marks ``entry`` sending and writes the outcomes handled since the previous mark, so a crash
-    leaves at most one row in doubt."""
-    marked = marks.write(token=token, settled=settled, mark=entry)
-    settled.clear()
-    return marked
+def mark_group_size(rate_per_second: int) -> int:
+    """How many rows one ``sending`` mark covers: about 20 ms of sending at the configuration's rate,
+    at least 1 and at most ``OC_SEND_MARK_GROUP`` (20). A slow configuration commits a mark per
+    message (a dead sender leaves one row in doubt); a fast one, where a durable commit per message
+    would cost more than the send itself, commits one per group (at most a group in doubt)."""
+    return max(1, min(_setting("OC_SEND_MARK_GROUP", 20), rate_per_second // 50))
+
+
+def in_doubt_limit(rate_per_second: int) -> int:
+    """The most rows a sender that dies can leave ``sending`` (in doubt): one group, or two when
+    marks are pipelined (groups of several rows, ``_Marker``)."""
+    size = mark_group_size(rate_per_second)
+    return size if size == 1 else 2 * size
+
+
+def _mark_sending(group: list[LedgerEntry], token: str, settled: list[LedgerEntry]) -> set[int]:
+    """The one commit per group, before the provider is called for any of its rows: a single
+    statement (``marks``) that marks the group sending and writes the outcomes handled since the
+    previous mark. Returns the ids that were marked (recovery may have taken others back)."""
+    return marks.write(token=token, settled=settled, marking=group)
+
+
+class _Marker:
+    """Writes the sending marks, ahead of the sends.
+
+    Inline (SQLite, single-row groups, or a sender running inside a transaction, as in most tests):
+    each group is marked when the previous one is done, so a dead sender leaves one group in doubt.
+    Pipelined (PostgreSQL in autocommit with groups of several rows, how fast configurations run in a
+    worker): a thread with its own database connection writes the next group's mark while the
+    current group is being sent, so the mark's commit (a disk flush when durable) no longer adds to
+    the sending time; a dead sender leaves at most two groups in doubt. Either way a group is sent
+    only once its mark has committed: ``marked`` waits for it."""
+
+    def __init__(self, token: str, group_size: int):
+        self.token = token
+        self.pool = None
+        if group_size > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oc-marks")
+            self.pool.submit(_apply_commit_mode).result()
+
+    @property
+    def ahead(self) -> bool:
+        return self.pool is not None
+
+    def ask(self, group: list[LedgerEntry], settled: list[LedgerEntry]) -> Future:
+        """Mark ``group`` (and write ``settled``, which the caller must not touch again)."""
+        if self.pool is None:
+            future: Future = Future()
+            future.set_result(_mark_sending(group, self.token, settled))
+            return future
+        return self.pool.submit(_mark_sending, group, self.token, settled)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.submit(_close_connection).result()
+            self.pool.shutdown()
+            self.pool = None
+
+
+def _close_connection() -> None:
+    connection.close()  # resolved in the calling thread: the marker thread's own connection
+
+
+def marked(future: Future) -> set[int]:
+    """Wait for a group's mark to commit; the ids it marked."""
+    return future.result()
 
 
 class _Outcomes:
@@ -130,6 +193,11 @@ class _Outcomes:
                 )
             )
 
+    def take_unmarked(self) -> list[LedgerEntry]:
+        """The outcomes for the next sending mark to write, handed over (a new list starts)."""
+        taken, self.unmarked = self.unmarked, []
+        return taken
+
     def flush(self) -> None:
         """Events and suppressions of the buffered messages, and the outcomes no sending mark has
         written yet (usually the last message's), in one transaction."""
@@ -147,6 +215,15 @@ def heartbeat(delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(sender_seen_at=timezone.now())
 
 
+def _take_tokens(configuration, state: dict, needed: int) -> None:
+    """Wait until this sender holds ``needed`` rate tokens (the bucket is shared by every worker)."""
+    while state["tokens"] < needed:
+        granted, wait = ratelimit.take(configuration, state["chunk"])
+        state["tokens"] += granted
+        if not granted:
+            time.sleep(min(wait, 1.0))
+
+
 def send_batch(
     delivery: Delivery, ids: list[int], token: str, session, outcomes: _Outcomes, state: dict
 ) -> None:
@@ -154,10 +231,10 @@ def send_batch(
     frozen, base = state["frozen"], state["base"]
     max_attempts = _setting("OC_SEND_MAX_ATTEMPTS", 8)
     backoff = _setting("OC_SEND_BACKOFF_SECONDS", 2.0)
-    entries = list(LedgerEntry.objects.filter(id__in=ids).order_by("id"))
-    for entry in entries:
+    ready: list[tuple[LedgerEntry, object]] = []
+    for entry in LedgerEntry.objects.filter(id__in=ids).order_by("id"):
         try:
-            message = compose(delivery, frozen, entry, base)
+            ready.append((entry, compose(delivery, frozen, entry, base)))
         except TemplateProblem as exc:
             outcomes.add(
                 entry,
@@ -166,68 +243,92 @@ def send_batch(
                 event=EventKind.ERROR,
                 reason="render_error",
             )
-            continue
-        while state["tokens"] <= 0:
-            granted, wait = ratelimit.take(configuration, state["chunk"])
-            state["tokens"] += granted
-            if not granted:
-                time.sleep(min(wait, 1.0))
-        state["tokens"] -= 1
-        if not _mark_sending(entry, token, outcomes.unmarked):
-            continue  # recovery took the row back; never send it from here
-        entry.attempts += 1
-        result = session.send(message)
-        if result.status == "sent":
-            outcomes.add(entry, state=LedgerState.SENT, provider_id=result.provider_id, event=EventKind.SENT)
-        elif result.status == "transient" and entry.attempts < max_attempts:
-            delay = (
-                result.retry_after
-                if result.retry_after is not None
-                else backoff * (2 ** (entry.attempts - 1))
-            )
-            outcomes.add(
-                entry,
-                state=LedgerState.PENDING,
-                error=result.error,
-                retry_at=timezone.now() + timedelta(seconds=min(delay, 900)),
-            )
-            outcomes.flush()  # the row must be pending again before anybody waits on it
-            ratelimit.penalize(configuration, min(delay, 60))
-            state["tokens"] = 0
-        else:
-            hard = result.status == "hard_bounce"
-            kind = (
-                EventKind.HARD_BOUNCE
-                if hard
-                else (EventKind.SOFT_BOUNCE if result.status == "transient" else EventKind.ERROR)
-            )
-            outcomes.add(
-                entry,
-                state=LedgerState.FAILED,
-                error=result.error,
-                event=kind,
-                reason=result.error,
-                suppress=hard,
-            )
+    size = state["group"]
+    groups = [ready[start : start + size] for start in range(0, len(ready), size)]
+    marker: _Marker = state["marker"]
+    if groups:
+        _take_tokens(configuration, state, len(groups[0]))
+        asked = marker.ask([entry for entry, _m in groups[0]], outcomes.take_unmarked())
+    for index, group in enumerate(groups):
+        ids_marked = marked(asked)
+        following = groups[index + 1] if index + 1 < len(groups) else None
+        if following and marker.ahead:  # the next group's mark commits while this one is sent
+            _take_tokens(configuration, state, len(group) + len(following))
+            asked = marker.ask([entry for entry, _m in following], outcomes.take_unmarked())
+        for entry, message in group:
+            if entry.pk not in ids_marked:
+                continue  # recovery took the row back; never send it from here
+            entry.attempts += 1
+            _take_tokens(configuration, state, 1)  # waits only after a provider asked to slow down
+            state["tokens"] -= 1
+            result = session.send(message)
+            if result.status == "sent":
+                outcomes.add(
+                    entry, state=LedgerState.SENT, provider_id=result.provider_id, event=EventKind.SENT
+                )
+            elif result.status == "transient" and entry.attempts < max_attempts:
+                delay = (
+                    result.retry_after
+                    if result.retry_after is not None
+                    else backoff * (2 ** (entry.attempts - 1))
+                )
+                outcomes.add(
+                    entry,
+                    state=LedgerState.PENDING,
+                    error=result.error,
+                    retry_at=timezone.now() + timedelta(seconds=min(delay, 900)),
+                )
+                marked(asked)  # the next group's mark (it may carry earlier outcomes) comes first
+                outcomes.flush()  # the row must be pending again before anybody waits on it
+                ratelimit.penalize(configuration, min(delay, 60))
+                state["tokens"] = 0
+            else:
+                hard = result.status == "hard_bounce"
+                kind = (
+                    EventKind.HARD_BOUNCE
+                    if hard
+                    else (EventKind.SOFT_BOUNCE if result.status == "transient" else EventKind.ERROR)
+                )
+                outcomes.add(
+                    entry,
+                    state=LedgerState.FAILED,
+                    error=result.error,
+                    event=kind,
+                    reason=result.error,
+                    suppress=hard,
+                )
+        if following and not marker.ahead:
+            _take_tokens(configuration, state, len(following))
+            asked = marker.ask([entry for entry, _m in following], outcomes.take_unmarked())
         if len(outcomes.rows) >= FLUSH_EVERY:
             outcomes.flush()
+    if groups:
+        marked(asked)
     outcomes.flush()
+
+
+def _relaxed() -> bool:
+    return connection.vendor == "postgresql" and not _setting("OC_SEND_SYNCHRONOUS_COMMIT", True)
+
+
+def _apply_commit_mode() -> None:
+    """``OC_SEND_SYNCHRONOUS_COMMIT = False`` (PostgreSQL), on this thread's connection: the sender's
+    commits return before the WAL reaches the disk. The marks stay committed before each provider
+    call (a sender that dies loses nothing), but a crash of the database server itself may lose the
+    last ~0.6 s of them, and those messages may then be sent again. Default True: every mark is
+    durable (README)."""
+    if _relaxed():
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
 
 
 @contextmanager
 def _commit_mode():
-    """``OC_SEND_SYNCHRONOUS_COMMIT = False`` (PostgreSQL): the sender's commits return before the WAL
-    reaches the disk. The marks stay committed before each provider call (a sender that dies loses
-    nothing), but a crash of the database server itself may lose the last ~0.6 s of them, and
-    those messages may then be sent again. Default True: every mark is durable (README)."""
-    relaxed = connection.vendor == "postgresql" and not _setting("OC_SEND_SYNCHRONOUS_COMMIT", True)
-    if relaxed:
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO off")
+    _apply_commit_mode()
     try:
         yield
     finally:
-        if relaxed:
+        if _relaxed():
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
 
@@ -256,10 +357,12 @@ def send_delivery(delivery_id: int, *, max_seconds: float | None = None) -> dict
         "base": base_context(delivery),
         "tokens": 0,
         "chunk": max(1, min(batch, rate // 5 or 1)),
+        "group": mark_group_size(rate),
+        "marker": _Marker(token, mark_group_size(rate)),
     }
     outcomes = _Outcomes(delivery, token)
     started, sent_batches = time.monotonic(), 0
-    with _commit_mode(), provider.open(provider_settings) as session:
+    with _commit_mode(), provider.open(provider_settings) as session, closing(state["marker"]):
         while time.monotonic() - started < max_seconds:
             heartbeat(delivery)
             ids = claim(delivery, batch, token)

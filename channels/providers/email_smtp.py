@@ -10,9 +10,11 @@ import contextlib
 import smtplib
 from dataclasses import dataclass
 
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.conf import settings
+from django.core.mail import get_connection
 from django.utils.translation import gettext_lazy as _
 
+from channels.providers import mime
 from channels.providers.base import OutboundMessage, Provider, SendResult, Session
 from channels.providers.registry import register
 
@@ -76,19 +78,25 @@ class SmtpSession(Session):
         return self.connection
 
     def send(self, message: OutboundMessage) -> SendResult:
+        """Write the message's bytes (``mime.build``: what Django's ``EmailMultiAlternatives`` would
+        write, faster) and hand them to the SMTP connection Django's backend opened."""
         message_id = f"<{message.idempotency_key}@{self.settings.message_id_domain}>"
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.text,
-            from_email=message.from_email or None,
-            to=[message.to],
-            reply_to=[message.reply_to] if message.reply_to else None,
-            headers={**message.headers, "Message-ID": message_id},
-        )
-        if message.html:
-            email.attach_alternative(message.html, "text/html")
+        from_email = message.from_email or settings.DEFAULT_FROM_EMAIL
         try:
-            self._open().send_messages([email])
+            raw = mime.build(
+                subject=message.subject,
+                from_email=from_email,
+                to=message.to,
+                text=message.text,
+                html=message.html,
+                reply_to=message.reply_to,
+                message_id=message_id,
+                extra_headers=message.headers,
+            )
+        except (mime.HeaderInjection, ValueError) as exc:
+            return SendResult("permanent", error=f"message: {exc}"[:255])
+        try:
+            self._open().connection.sendmail(mime.address(from_email), [mime.recipient(message.to)], raw)
         except Exception as exc:
             self.close()
             return smtp_result(exc)

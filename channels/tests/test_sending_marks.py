@@ -35,11 +35,11 @@ def test_one_statement_writes_the_previous_outcome_and_marks_the_next_row(
         "t1",
     )
     # when
-    marked = marks.write(token="t1", settled=[ann], mark=bob)
+    marked = marks.write(token="t1", settled=[ann], marking=[bob])
     # then
     ann.refresh_from_db()
     bob.refresh_from_db()
-    assert marked is True
+    assert marked == {bob.pk}
     assert (ann.state, ann.provider_message_id, ann.sent_at, ann.attempts) == (
         LedgerState.SENT,
         "<id@x>",
@@ -62,11 +62,11 @@ def test_rows_recovery_took_back_are_neither_marked_nor_overwritten(catalog, cam
     )  # another sender's
     ann.state, ann.claim_token = LedgerState.SENT, "t1"
     # when
-    marked_bob = marks.write(token="t1", settled=[ann], mark=bob)
-    marked_cy = marks.write(token="t1", settled=[], mark=cy)
+    marked_bob = marks.write(token="t1", settled=[ann], marking=[bob])
+    marked_cy = marks.write(token="t1", settled=[], marking=[cy])
     # then
     states = dict(LedgerEntry.objects.filter(delivery=delivery).values_list("address", "state"))
-    assert (marked_bob, marked_cy) == (False, False)
+    assert (marked_bob, marked_cy) == (set(), set())
     assert states == {
         "ann@example.test": LedgerState.UNKNOWN,
         "bob@other.test": LedgerState.PENDING,
@@ -81,7 +81,7 @@ def test_an_outcome_alone_is_written_without_a_mark(catalog, campaign, email_con
     LedgerEntry.objects.filter(pk=ann.pk).update(state=LedgerState.CLAIMED, claim_token="t1")
     ann.state, ann.error, ann.claim_token = LedgerState.FAILED, "render: boom", "t1"
     # when
-    assert marks.write(token="t1", settled=[ann]) is True
+    assert marks.write(token="t1", settled=[ann]) == set()
     # then
     ann.refresh_from_db()
     assert (ann.state, ann.error) == (LedgerState.FAILED, "render: boom")
