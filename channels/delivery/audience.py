@@ -113,30 +113,36 @@ def recipients_select(delivery: Delivery, source: Source, *, rule_set: str, now:
     if channel == "email":
         address = sa.func.lower(address)
 
+    # Suppression and capping are joins against small derived tables (one row per suppressed or
+    # recently messaged address), not subqueries per recipient: the database hashes them once.
     supp = sa.table(
         SuppressionEntry._meta.db_table,
         sa.column("channel", sa.String),
         sa.column("address", sa.String),
         sa.column("reason", sa.String),
     )
-    supp_where = [supp.c.channel == channel, supp.c.address == address]
+    supp_where = [supp.c.channel == channel]
     if not marketing:
         supp_where.append(supp.c.reason.in_([str(r) for r in TRANSACTIONAL_SUPPRESSIONS]))
-    suppressed = sa.select(supp.c.reason).where(*supp_where).limit(1).scalar_subquery()
+    suppressed = sa.select(supp.c.address, supp.c.reason).where(*supp_where).subquery("sup")
+    frm = frm.outerjoin(suppressed, suppressed.c.address == address)
     whens = [
         (sa.or_(raw.is_(None), address == ""), "no_address"),
         (
             sa.not_(sa.func.coalesce(address.regexp_match(ADDRESS_PATTERNS[channel]), False)),
             "invalid_address",
         ),
-        (suppressed.is_not(None), sa.literal("suppressed_") + suppressed),
+        (suppressed.c.reason.is_not(None), sa.literal("suppressed_") + suppressed.c.reason),
     ]
     if marketing:
         consent_field = getattr(dimension, f"{channel}_consent_field")
         consent = dim.c[consent_field.name] if consent_field else sa.null()
         whens.append((sa.func.coalesce(consent, False) != sa.true(), "no_consent"))
-        capped = _capping(channel, address, rule_set, now)
-        if capped is not None:
+        capping = _capping(channel, rule_set, now)
+        if capping is not None:
+            counts, limits = capping
+            frm = frm.outerjoin(counts, counts.c.address == address)
+            capped = sa.or_(*(sa.func.coalesce(counts.c[f"n{i}"], 0) >= n for i, n in enumerate(limits)))
             whens.append((capped, "capping"))
     reason = sa.case(*whens, else_=sa.null())
 
@@ -160,27 +166,32 @@ def recipients_select(delivery: Delivery, source: Source, *, rule_set: str, now:
     ).select_from(frm)
 
 
-def _capping(channel: str, address, rule_set: str, now: dt.datetime):
-    rules = list(CappingRule.objects.filter(rule_set=rule_set, channel=channel, enabled=True))
+def _capping(channel: str, rule_set: str, now: dt.datetime) -> tuple[sa.Subquery, list[int]] | None:
+    """Marketing messages per address since each enabled rule's period start, counted once from the
+    ledger (``n0``, ``n1``, … one column per rule), and the rules' limits in the same order."""
+    rules = list(CappingRule.objects.filter(rule_set=rule_set, channel=channel, enabled=True).order_by("pk"))
     if not rules:
         return None
     led = _ledger_table().alias("cap")
-    checks = []
-    for rule in rules:
-        count = (
-            sa.select(sa.func.count())
-            .select_from(led)
-            .where(
-                led.c.channel == channel,
-                led.c.address == address,
-                led.c.category == Category.MARKETING.value,
-                led.c.state.in_([str(s) for s in CAPPED_STATES]),
-                led.c.created_at >= db_datetime(period_start(rule.period, now)),
-            )
-            .scalar_subquery()
+    starts = [db_datetime(period_start(rule.period, now)) for rule in rules]
+    counts = (
+        sa.select(
+            led.c.address,
+            *(
+                sa.func.sum(sa.case((led.c.created_at >= start, 1), else_=0)).label(f"n{i}")
+                for i, start in enumerate(starts)
+            ),
         )
-        checks.append(count >= rule.max_messages)
-    return sa.or_(*checks)
+        .where(
+            led.c.channel == channel,
+            led.c.category == Category.MARKETING.value,
+            led.c.state.in_([str(s) for s in CAPPED_STATES]),
+            led.c.created_at >= min(starts),
+        )
+        .group_by(led.c.address)
+        .subquery("capped")
+    )
+    return counts, [rule.max_messages for rule in rules]
 
 
 def prepare(delivery: Delivery, source: Source, *, rule_set: str = "default") -> tuple[int, int]:

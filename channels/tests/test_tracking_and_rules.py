@@ -4,12 +4,17 @@ sandbox, frequency capping counted from the ledger, and the SMS segment counter.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 
 import pytest
+import sqlalchemy as sa
+import time_machine
 from django.test import Client
 
+from audiences.catalog import database
+from audiences.catalog.selectors import schema_table
 from channels.delivery.sender import send_delivery
 from channels.models import CappingRule, EventKind, LedgerEntry, SuppressionEntry, TrackingEvent
 from channels.personalization import links
@@ -195,6 +200,62 @@ def test_frequency_capping_counts_marketing_messages_across_campaigns(
     }
     assert LedgerEntry.objects.filter(delivery=second).count() == 1
     assert LedgerEntry.objects.filter(delivery=transactional).count() == 1  # business rules bypassed
+
+
+def test_each_capping_rule_counts_from_its_own_period_start(catalog, campaign, email_configuration):
+    # given: at most 1 marketing email per day and 2 per week; it is Wednesday 2 December 2026
+    database.execute(
+        sa.insert(schema_table(catalog["customer"])).values(
+            [
+                {"id": i, "first_name": f"C{i}", "email": f"c{i}@example.test", "email_ok": True}
+                for i in range(200, 206)
+            ]
+        )
+    )
+    CappingRule.objects.create(rule_set="default", channel="email", max_messages=1, period="day")
+    CappingRule.objects.create(rule_set="default", channel="email", max_messages=2, period="week")
+    earlier = prepared_delivery(catalog, campaign, list(range(200, 206)))
+    utc = dt.UTC
+    history = {
+        "c200@example.test": [(dt.datetime(2026, 12, 1, 10, tzinfo=utc), "sent")],  # week 1, day 0
+        "c201@example.test": [  # week 2
+            (dt.datetime(2026, 11, 30, 9, tzinfo=utc), "sent"),
+            (dt.datetime(2026, 12, 1, 9, tzinfo=utc), "unknown"),
+        ],
+        "c202@example.test": [(dt.datetime(2026, 12, 2, 8, tzinfo=utc), "sending")],  # today
+        "c203@example.test": [(dt.datetime(2026, 11, 27, 9, tzinfo=utc), "sent")] * 3,  # last week
+        "c204@example.test": [(dt.datetime(2026, 12, 2, 8, tzinfo=utc), "failed")],  # never went out
+    }
+    template = LedgerEntry.objects.filter(delivery=earlier).first()
+    LedgerEntry.objects.filter(delivery=earlier).delete()
+    for address, sends in history.items():
+        for n, (created, state) in enumerate(sends):
+            LedgerEntry.objects.create(
+                created_at=created,
+                delivery=earlier,
+                recipient_key=f"{address}-{n}",
+                profile_key=address,
+                channel="email",
+                category="marketing",
+                address=address,
+                domain="example.test",
+                data=template.data,
+                state=state,
+            )
+    # when: a new marketing delivery to all six at noon
+    with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=utc), tick=False):
+        delivery = prepared_delivery(catalog, campaign, list(range(200, 206)))
+    # then: 201 is over the weekly limit, 202 over the daily one; the rest receive it
+    excluded = dict(
+        TrackingEvent.objects.filter(delivery=delivery, kind="excluded").values_list("address", "reason")
+    )
+    assert excluded == {"c201@example.test": "capping", "c202@example.test": "capping"}
+    assert set(LedgerEntry.objects.filter(delivery=delivery).values_list("address", flat=True)) == {
+        "c200@example.test",
+        "c203@example.test",
+        "c204@example.test",
+        "c205@example.test",
+    }
 
 
 def test_content_variants_split_by_share(catalog, campaign, email_configuration, smtp_sink):
