@@ -264,7 +264,7 @@ export class RuleBuilder {
     }
     const listId = `oc-values-${Math.random().toString(36).slice(2)}`;
     const suggest = node.field && !scope.length && !ro ? h("button", { type: "button", class: "oc-rule-values", title: gettext("Show the most frequent values"),
-      onclick: (e) => this.distribution(node, e.target, arity) }, gettext("Values…")) : null;
+      "aria-expanded": "false", onclick: (e) => this.distribution(node, e.currentTarget, arity) }, gettext("Values…")) : null;
     if (arity === "one" || arity === "count") {
       return h("span", {},
         h("input", { class: "oc-rule-value", type: inputType, "aria-label": gettext("Value"), value: node.value ?? "", disabled: ro, list: listId, step: "any",
@@ -300,9 +300,17 @@ export class RuleBuilder {
     ["value", "expression", "parameter"].map((m) => h("option", { value: m, selected: m === mode }, { value: gettext("a value"), expression: gettext("an expression"), parameter: gettext("a parameter") }[m])));
   }
 
+  /* Opens the list of the field's most frequent values under the button; pressed again, closes it. */
   async distribution(node, button, arity) {
+    const open = button.nextElementSibling;
+    if (open && open.classList.contains("oc-distribution")) {
+      open.remove();
+      button.setAttribute("aria-expanded", "false");
+      return;
+    }
     const holder = h("div", { class: "oc-distribution", role: "listbox", "aria-label": gettext("Most frequent values") }, gettext("Loading…"));
     button.after(holder);
+    button.setAttribute("aria-expanded", "true");
     try {
       const data = await api(this.o.apiBase, "rules/distribution/", { method: "POST", body: { dimension: Number(this.o.dimension()), rule: null, field: node.field } });
       fill(holder, 
@@ -334,7 +342,8 @@ export class RuleBuilder {
           const text = input.value;
           fill(problem, 
             at === null ? null : h("code", { class: "oc-expression-mark" }, text.slice(0, at), h("mark", {}, text.slice(at, Math.max(at + 1, e.end_offset || at + 1)) || " "), text.slice(Math.max(at + 1, e.end_offset || at + 1))),
-            h("span", {}, at === null ? e.message : fmt(gettext("%(message)s (line %(line)s, column %(column)s)"), { message: e.message, line: e.line, column: e.column })),
+            at === null ? null : " ",
+            h("span", { class: "oc-expression-message" }, at === null ? e.message : fmt(gettext("%(message)s (line %(line)s, column %(column)s)"), { message: e.message, line: e.line, column: e.column })),
             e.expected && e.expected.length ? h("small", {}, " " + fmt(gettext("expected: %(list)s"), { list: e.expected.join(", ") })) : null);
           // not while the user types in it (a function just inserted from the palette is incomplete)
           if (at !== null && document.activeElement !== input) input.setSelectionRange(at, Math.max(at + 1, e.end_offset || at + 1));

@@ -67,6 +67,14 @@ def test_values_list_shows_the_distribution_and_fills_the_value(
     # when the "Values…" list is opened
     page.click(".oc-rule-values")
     page.wait_for_selector(".oc-distribution .oc-distribution-value")
+    assert page.locator(".oc-rule-values").get_attribute("aria-expanded") == "true"
+    # and pressed again it closes the list, a third time it opens one list (never two)
+    page.click(".oc-rule-values")
+    assert page.locator(".oc-distribution").count() == 0
+    assert page.locator(".oc-rule-values").get_attribute("aria-expanded") == "false"
+    page.click(".oc-rule-values")
+    page.wait_for_selector(".oc-distribution .oc-distribution-value")
+    assert page.locator(".oc-distribution").count() == 1
     # then it lists the field's values with their counts, as the distribution service computes them
     expected = rules.rule_distribution(actor=admin, dimension=dimension, rule=None, field="loyalty_tier")
     options = page.locator(".oc-distribution .oc-distribution-value")
@@ -125,6 +133,8 @@ def test_expression_editor_marks_the_error_and_offers_the_registry_functions(
     assert page.locator(".oc-expression-mark").text_content() == broken
     message = page.locator(".oc-expression-error").text_content()
     assert f"line {check['line']}, column {check['column']}" in message
+    # the highlighted expression and the message are apart, not run together
+    assert message.startswith(f"{broken} {check['message']}"), message
     assert editor.evaluate("el => [el.selectionStart, el.selectionEnd]") == [
         check["offset"],
         check["offset"] + 1,
