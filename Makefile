@@ -40,6 +40,7 @@ lint: $(STAMP)
 ## Refresh the translation catalogs and compile them (commit both .po and .mo).
 messages: $(STAMP)
 	DEBUG=true $(PY) manage.py makemessages -l zh_Hant -l en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
+	DEBUG=true $(PY) manage.py makemessages -d djangojs -l zh_Hant -l en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'static/vendor/*' --ignore 'test-artifacts/*'
 	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
 
 bench: $(STAMP)

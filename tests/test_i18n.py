@@ -1,4 +1,5 @@
-"""Translations: the catalogs compile, the compiled files are current, a zh-hant page is translated."""
+"""Translations: the catalogs (Python and JavaScript) compile, the compiled files are current, the
+Traditional Chinese ones are complete, a zh-hant page is translated."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ import pytest
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGS = sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po"))
+CATALOGS = sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po"))
 
 
-def test_both_languages_ship_a_catalog():
-    assert {p.parent.parent.name for p in CATALOGS} == {"en", "zh_Hant"}
+def _name(po_path: Path) -> str:
+    return f"{po_path.parent.parent.name}-{po_path.stem}"
 
 
-@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_both_languages_ship_a_catalog_of_each_domain():
+    assert {_name(p) for p in CATALOGS} == {"en-django", "en-djangojs", "zh_Hant-django", "zh_Hant-djangojs"}
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=_name)
 def test_catalog_compiles_and_the_committed_mo_is_current(po_path, tmp_path):
     # given
     po = polib.pofile(str(po_path))
     # when: compile it (polib raises on a malformed catalog)
-    compiled = tmp_path / "django.mo"
+    compiled = tmp_path / f"{po_path.stem}.mo"
     po.save_as_mofile(str(compiled))
     # then: every placeholder survives translation, and the shipped .mo says the same
     for entry in po.translated_entries():
@@ -30,6 +35,13 @@ def test_catalog_compiles_and_the_committed_mo_is_current(po_path, tmp_path):
     shipped = {e.msgid: e.msgstr for e in polib.mofile(str(po_path.with_suffix(".mo")))}
     fresh = {e.msgid: e.msgstr for e in polib.mofile(str(compiled))}
     assert shipped == fresh, "run `make messages` and commit the .mo files"
+
+
+@pytest.mark.parametrize("po_path", [p for p in CATALOGS if "zh_Hant" in p.parts], ids=_name)
+def test_traditional_chinese_catalog_has_no_fuzzy_or_empty_entry(po_path):
+    po = polib.pofile(str(po_path))
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+    assert [e.msgid for e in po.untranslated_entries()] == []
 
 
 @pytest.mark.django_db

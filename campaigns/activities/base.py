@@ -48,6 +48,7 @@ class Outcome:
 class ActivityType:
     key: ClassVar[str]
     label: ClassVar[str]
+    description: ClassVar[str] = ""  # one translatable sentence for the canvas (else the docstring)
     category: ClassVar[str] = "targeting"
     Config: ClassVar[type]
     min_inputs: ClassVar[int] = 1

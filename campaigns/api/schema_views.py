@@ -3,7 +3,8 @@
 The schema is generated from the type's ``Config`` dataclass (the same hints ``parse_config`` reads), so
 the form the canvas draws cannot accept a shape the server's parser would refuse, and adding a type
 needs no front-end change. ``x-widget`` hints name the few settings that want a richer editor than a
-text box (a rule, a dimension, one of the inbound activities).
+text box (a rule, a dimension, one of the inbound activities). Labels, descriptions, setting titles and
+choice labels (``x-enum-labels``) are in the request's language (``campaigns/activities/labels.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from api.permissions import ProfilePermission, requires
 from campaigns.activities import registry
 from campaigns.activities.base import FILE, ActivityType, GraphNode
 from campaigns.activities.config import ConfigError
+from campaigns.activities.labels import choice_label, field_label
 from campaigns.models import Campaign
 
 # Settings that want a richer editor than their JSON type gives, by (name, JSON type).
@@ -59,7 +61,11 @@ def type_schema(hint: Any, name: str = "") -> dict:
         return {**inner, "nullable": True} if type(None) in get_args(hint) else inner
     if origin is Literal:
         values = list(get_args(hint))
-        return {"type": "string" if all(isinstance(v, str) for v in values) else "number", "enum": values}
+        return {
+            "type": "string" if all(isinstance(v, str) for v in values) else "number",
+            "enum": values,
+            "x-enum-labels": [choice_label(v) for v in values],
+        }
     if origin is list:
         (item,) = get_args(hint) or (Any,)
         return {"type": "array", "items": type_schema(item, name)}
@@ -79,11 +85,12 @@ def type_schema(hint: Any, name: str = "") -> dict:
 
 
 def dataclass_schema(cls: type) -> dict:
-    """An object schema: every field with its title and default, the fields without one required."""
+    """An object schema: every field with its title (translated, from ``campaigns.activities.labels``) and
+    default, the fields without one required."""
     hints = get_type_hints(cls)
     properties, required = {}, []
     for field in dataclasses.fields(cls):
-        schema = {**type_schema(hints[field.name], field.name), "title": _title(field.name)}
+        schema = {**type_schema(hints[field.name], field.name), "title": field_label(field.name)}
         if field.default is not dataclasses.MISSING:
             schema["default"] = field.default
         elif field.default_factory is not dataclasses.MISSING:
@@ -116,7 +123,7 @@ def activity_type_description(key: str, activity_type: ActivityType) -> dict:
     return {
         "key": key,
         "label": str(activity_type.label),
-        "description": (activity_type.__doc__ or "").strip(),
+        "description": str(activity_type.description) or " ".join((activity_type.__doc__ or "").split()),
         "category": activity_type.category,
         "min_inputs": activity_type.min_inputs,
         "max_inputs": activity_type.max_inputs,

@@ -76,6 +76,7 @@ class EmailActivity(ChannelActivity):
 
     key = "channel.email"
     label = _("Email")
+    description = _("An email to every recipient of the inbound population.")
     channel = "email"
     Config = EmailActivityConfig
 
@@ -85,6 +86,7 @@ class SmsActivity(ChannelActivity):
 
     key = "channel.sms"
     label = _("SMS")
+    description = _("An SMS to every recipient of the inbound population.")
     channel = "sms"
     Config = SmsActivityConfig
 
@@ -94,6 +96,7 @@ class PushActivity(ChannelActivity):
 
     key = "channel.push"
     label = _("Push notification")
+    description = _("A push notification to every recipient of the inbound population.")
     channel = "push"
     Config = PushActivityConfig
 

@@ -23,7 +23,7 @@ from anymail.exceptions import AnymailAPIError, AnymailError
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from channels.providers.base import OutboundMessage, Provider, SendResult, Session, http_status_result
 from channels.providers.base import parse_settings as parse_typed
@@ -160,7 +160,7 @@ class AnymailProvider(Provider):
     """An ESP's HTTP API through django-anymail; bounces and complaints come back via its webhooks."""
 
     key = "anymail"
-    label = _lazy("Email service provider API (anymail)")
+    label = gettext_lazy("Email service provider API (anymail)")
     channel = "email"
     Settings = AnymailSettings
 

@@ -124,13 +124,18 @@ export class RunMonitor {
     return { running: gettext("running"), paused: gettext("paused"), done: gettext("done"), failed: gettext("failed"), stopped: gettext("stopped") }[status] || status;
   }
 
+  /* A task's status in the page's language; the API keeps the machine value (data-status). */
+  taskStatusLabel(status) {
+    return { queued: gettext("queued"), running: gettext("running"), waiting: gettext("waiting"), paused: gettext("paused"), done: gettext("done"), failed: gettext("failed"), skipped: gettext("skipped") }[status] || status;
+  }
+
   taskSummary(key) {
     const task = this.run && this.run.tasks.find((x) => x.activity_key === key);
     if (!task) return null;
     return h("div", { class: "oc-task-summary" }, h("h3", {}, gettext("Last run")),
       this.holdControls((this.holds || {})[key]),
       h("dl", {},
-        h("dt", {}, gettext("Status")), h("dd", {}, task.status),
+        h("dt", {}, gettext("Status")), h("dd", { class: "oc-task-status", "data-status": task.status }, this.taskStatusLabel(task.status)),
         h("dt", {}, gettext("In")), h("dd", {}, task.input_count ?? "-"),
         h("dt", {}, gettext("Out")), h("dd", {}, task.output_count ?? "-"),
         task.duration_ms !== null ? [h("dt", {}, gettext("Duration")), h("dd", {}, `${task.duration_ms} ms`)] : null,
@@ -169,8 +174,8 @@ export class RunMonitor {
     if (!run) { fill(box, ); return; }
     const f = this.filters;
     const keys = [...new Set([...run.tasks.map((x) => x.activity_key), ...run.events.map((e) => e.activity_key).filter(Boolean)])];
-    const select = (name, label, options) => h("label", {}, `${label} `, h("select", { class: `oc-filter-${name}`, onchange: (e) => { f[name] = e.target.value; this.renderLog(); } },
-      h("option", { value: "" }, gettext("all")), options.map((o) => h("option", { value: o, selected: f[name] === o }, o))));
+    const select = (name, label, options, text = (o) => o) => h("label", {}, `${label} `, h("select", { class: `oc-filter-${name}`, onchange: (e) => { f[name] = e.target.value; this.renderLog(); } },
+      h("option", { value: "" }, gettext("all")), options.map((o) => h("option", { value: o, selected: f[name] === o }, text(o)))));
     const events = run.events.filter((e) => (!f.level || e.level === f.level) && (!f.activity || e.activity_key === f.activity) && (!f.text || e.message.toLowerCase().includes(f.text.toLowerCase())));
     const tasks = run.tasks.filter((x) => (!f.status || x.status === f.status) && (!f.activity || x.activity_key === f.activity));
     const focusedClass = document.activeElement && box.contains(document.activeElement) ? document.activeElement.className : null;
@@ -179,11 +184,11 @@ export class RunMonitor {
       h("div", { class: "oc-log-filters" },
         select("activity", gettext("Activity"), keys),
         select("level", gettext("Level"), [...new Set(run.events.map((e) => e.level))]),
-        select("status", gettext("Task status"), [...new Set(run.tasks.map((x) => x.status))]),
+        select("status", gettext("Task status"), [...new Set(run.tasks.map((x) => x.status))], (o) => this.taskStatusLabel(o)),
         h("label", {}, `${gettext("Search")} `, h("input", { type: "search", class: "oc-filter-text", value: f.text, oninput: (e) => { f.text = e.target.value; this.renderLog(); } }))),
       h("table", { class: "oc-tasks" }, h("caption", {}, gettext("Tasks")),
         h("thead", {}, h("tr", {}, [gettext("Activity"), gettext("Status"), gettext("In"), gettext("Out"), gettext("Duration"), gettext("Message")].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, tasks.map((x) => h("tr", { "data-activity": x.activity_key }, h("td", {}, x.activity_key), h("td", {}, x.status), h("td", {}, x.input_count ?? ""), h("td", {}, x.output_count ?? ""), h("td", {}, x.duration_ms === null ? "" : `${x.duration_ms} ms`), h("td", {}, x.error || x.message))))),
+        h("tbody", {}, tasks.map((x) => h("tr", { "data-activity": x.activity_key }, h("td", {}, x.activity_key), h("td", { "data-status": x.status }, this.taskStatusLabel(x.status)), h("td", {}, x.input_count ?? ""), h("td", {}, x.output_count ?? ""), h("td", {}, x.duration_ms === null ? "" : `${x.duration_ms} ms`), h("td", {}, x.error || x.message))))),
       h("table", { class: "oc-events" }, h("caption", {}, gettext("Log")),
         h("thead", {}, h("tr", {}, [gettext("At"), gettext("Level"), gettext("Activity"), gettext("Message")].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, events.map((e) => h("tr", {}, h("td", {}, new Date(e.at).toLocaleTimeString()), h("td", {}, e.level), h("td", {}, e.activity_key), h("td", {}, e.message))))),

@@ -2,7 +2,8 @@
 
    The value is edited in place; every control carries ``data-path`` (dotted, list items by index, as
    the graph API names configuration errors: ``subsets.0.code``) so a server error lands next to its
-   field. ``x-widget`` hints pick richer editors (a rule, a dimension, an inbound activity). */
+   field. ``x-widget`` hints pick richer editors (a rule, a dimension, an inbound activity); titles and
+   ``x-enum-labels`` come translated from the server. */
 
 import { h, gettext, fill } from "./common.js";
 
@@ -101,7 +102,7 @@ export class SchemaForm {
     if (schema.enum) {
       input = h("select", { id, disabled: ro, onchange: (e) => { set(e.target.value === "" ? null : e.target.value); this.changed(); } },
         schema.nullable ? h("option", { value: "" }, "—") : null,
-        schema.enum.map((v) => h("option", { value: v, selected: v === value }, String(v))));
+        schema.enum.map((v, i) => h("option", { value: v, selected: v === value }, (schema["x-enum-labels"] || [])[i] ?? String(v))));
     } else if (schema.type === "boolean") {
       input = h("input", { id, type: "checkbox", disabled: ro, checked: !!value, onchange: (e) => { set(e.target.checked); this.changed(); } });
     } else if (schema.type === "integer" || schema.type === "number") {

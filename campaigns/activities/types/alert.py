@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.activities.base import ActivityType, Outcome
@@ -30,6 +30,9 @@ class Alert(ActivityType):
 
     key = "flow.alert"
     label = _("Alert")
+    description = _(
+        "Tells people a campaign reached a point, with the population count; the population goes on."
+    )
     category = "flow"
     Config = AlertConfig
 
@@ -59,13 +62,13 @@ class Alert(ActivityType):
         inp = inputs[0] if inputs else None
         pass_through(ctx, inp)
         count = inp.count if inp else 0
-        subject = config.subject or _gettext("Campaign %(name)s: alert") % {"name": ctx.run.campaign.name}
-        body = f"{config.message}\n\n" + _gettext("Population: %(count)s") % {"count": count}
+        subject = config.subject or gettext("Campaign %(name)s: alert") % {"name": ctx.run.campaign.name}
+        body = f"{config.message}\n\n" + gettext("Population: %(count)s") % {"count": count}
         recipients = self.recipients(config)
         if ctx.is_test:
             return Outcome(
-                message=_gettext("Test run: %(n)s recipients would be alerted.") % {"n": len(recipients)}
+                message=gettext("Test run: %(n)s recipients would be alerted.") % {"n": len(recipients)}
             )
         # Sent once the task's transaction commits, so a rolled-back attempt sends nothing.
         transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=False))
-        return Outcome(message=_gettext("Alert sent to %(n)s recipients.") % {"n": len(recipients)})
+        return Outcome(message=gettext("Alert sent to %(n)s recipients.") % {"n": len(recipients)})

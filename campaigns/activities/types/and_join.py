@@ -22,6 +22,7 @@ class AndJoin(ActivityType):
 
     key = "flow.and_join"
     label = _("AND-join")
+    description = _("Synchronises branches; only the primary population continues.")
     category = "flow"
     Config = AndJoinConfig
     min_inputs = 2

@@ -27,6 +27,7 @@ class BuildAudience(ActivityType):
 
     key = "targeting.build_audience"
     label = _("Build audience")
+    description = _("Targets a population with a rule; the starting point of most campaigns.")
     Config = BuildAudienceConfig
     min_inputs = 0
     max_inputs = 1

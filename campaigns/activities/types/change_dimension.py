@@ -25,6 +25,7 @@ class ChangeDimension(ActivityType):
 
     key = "targeting.change_dimension"
     label = _("Change dimension")
+    description = _("Turns e.g. a population of bookings into the customers who made them.")
     Config = ChangeDimensionConfig
     needs_audience = True
 

@@ -26,6 +26,7 @@ class Combine(ActivityType):
 
     key = "targeting.combine"
     label = _("Combine")
+    description = _("Set operations between inbound populations; waits for every selected input.")
     Config = CombineConfig
     min_inputs = 2
     max_inputs = None

@@ -32,6 +32,9 @@ class Deduplication(ActivityType):
 
     key = "targeting.deduplication"
     label = _("Deduplication")
+    description = _(
+        "Removes duplicates, e.g. two customers sharing one email address; the complement has the removed."
+    )
     Config = DeduplicationConfig
     needs_audience = True
 

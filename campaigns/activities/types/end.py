@@ -33,6 +33,7 @@ class End(ActivityType):
 
     key = "flow.end"
     label = gettext_lazy("End")
+    description = gettext_lazy("A terminal activity; it reports the population that reached it.")
     category = "flow"
     Config = EndConfig
     max_inputs = None

@@ -54,6 +54,7 @@ class Enrichment(ActivityType):
 
     key = "targeting.enrichment"
     label = _("Enrichment")
+    description = _("Adds data for personalisation or later filters; the population itself is unchanged.")
     Config = EnrichmentConfig
     max_inputs = 2
     needs_audience = True

@@ -22,6 +22,7 @@ class Fork(ActivityType):
 
     key = "flow.fork"
     label = _("Fork")
+    description = _("Copies its input to every branch (a start activity when it has no input).")
     category = "flow"
     Config = ForkConfig
     min_inputs = 0

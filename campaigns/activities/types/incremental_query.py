@@ -54,6 +54,7 @@ class IncrementalQuery(ActivityType):
 
     key = "targeting.incremental_query"
     label = _("Incremental query")
+    description = _("For recurring campaigns: each run targets only the newcomers.")
     Config = IncrementalQueryConfig
     min_inputs = 0
     max_inputs = 0

@@ -17,7 +17,7 @@ from typing import Literal
 import sqlalchemy as sa
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audiences.catalog import database
@@ -82,6 +82,9 @@ class LoadFile(ActivityType):
 
     key = "targeting.load_file"
     label = _("Load file")
+    description = _(
+        "Brings an external list (e.g. a partner's file) into the campaign; Reconciliation links it."
+    )
     Config = LoadFileConfig
     min_inputs = 0
     max_inputs = 0
@@ -129,7 +132,7 @@ class LoadFile(ActivityType):
                     rejects.append(number)
                     if config.on_reject == "fail":
                         raise ValueError(
-                            _gettext("Line %(n)s of the file is invalid.") % {"n": number}
+                            gettext("Line %(n)s of the file is invalid.") % {"n": number}
                         ) from None
                 if len(batch) >= BATCH:
                     database.execute(sa.insert(table).values(batch))
@@ -138,7 +141,7 @@ class LoadFile(ActivityType):
             database.execute(sa.insert(table).values(batch))
         columns = [column_meta(LINE, "bigint"), *(column_meta(c.name, c.type) for c in config.columns)]
         ctx.adopt("out", name, dimension=None, key_columns=[LINE], columns=columns)
-        message = _gettext("%(n)s lines rejected.") % {"n": len(rejects)} if rejects else ""
+        message = gettext("%(n)s lines rejected.") % {"n": len(rejects)} if rejects else ""
         return Outcome(message=message)
 
     def _row(self, config, number, row) -> dict:

@@ -23,6 +23,7 @@ class ReadAudience(ActivityType):
 
     key = "targeting.read_audience"
     label = _("Read audience")
+    description = _("Starts from an audience saved earlier (by a rule, an upload or a campaign).")
     Config = ReadAudienceConfig
     min_inputs = 0
     max_inputs = 0

@@ -62,6 +62,10 @@ class Reconciliation(ActivityType):
 
     key = "targeting.reconciliation"
     label = _("Reconciliation")
+    description = _(
+        "Turns file rows into a population of the dimension; each matched member keeps its file "
+        "columns (from its first matching line). Unmatched lines can go out on their own transition."
+    )
     Config = ReconciliationConfig
 
     def outputs(self, config):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.activities.base import ActivityType, Outcome
@@ -25,6 +25,9 @@ class SaveAudience(ActivityType):
 
     key = "targeting.save_audience"
     label = _("Save audience")
+    description = _(
+        "Keeps a campaign's population for later campaigns; a test run passes it on without saving."
+    )
     Config = SaveAudienceConfig
     live_only = True
     needs_audience = True
@@ -38,7 +41,7 @@ class SaveAudience(ActivityType):
         inp = inputs[0]
         pass_through(ctx, inp)
         if ctx.is_test:
-            return Outcome(message=_gettext("Test run: the audience is not saved."))
+            return Outcome(message=gettext("Test run: the audience is not saved."))
         select = sa.select(*(inp.table.c[k].label(k) for k in inp.key_columns))
         # A live run is launched by a publisher or a schedule (no user): the audience is the owner's.
         rules.audience_save(
@@ -47,4 +50,4 @@ class SaveAudience(ActivityType):
             dimension=inp.dimension,
             select=select,
         )
-        return Outcome(message=_gettext("Audience %(name)s saved.") % {"name": config.audience})
+        return Outcome(message=gettext("Audience %(name)s saved.") % {"name": config.audience})

@@ -49,6 +49,9 @@ class Split(ActivityType):
 
     key = "targeting.split"
     label = _("Split")
+    description = _(
+        "Divides a population into subsets; with first match a row lands in the first subset it fits."
+    )
     Config = SplitConfig
     needs_audience = True
 

@@ -44,6 +44,9 @@ class Test(ActivityType):
     __test__ = False  # not a pytest class
     key = "flow.test"
     label = _("Test")
+    description = _(
+        "Routes the whole population to the first output whose condition holds (evaluated on a count)."
+    )
     category = "flow"
     Config = TestConfig
 

@@ -26,6 +26,7 @@ class Wait(ActivityType):
 
     key = "flow.wait"
     label = _("Wait")
+    description = _("Delays its branch; the population passes through unchanged at the due time.")
     category = "flow"
     Config = WaitConfig
 
