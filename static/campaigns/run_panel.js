@@ -124,6 +124,11 @@ export class RunMonitor {
     return { running: gettext("running"), paused: gettext("paused"), done: gettext("done"), failed: gettext("failed"), stopped: gettext("stopped") }[status] || status;
   }
 
+  /* A log level in the page's language (the API's value stays in data-level). */
+  levelLabel(level) {
+    return { info: gettext("info"), warning: gettext("warning"), error: gettext("error") }[level] || level;
+  }
+
   /* A task's status in the page's language; the API keeps the machine value (data-status). */
   taskStatusLabel(status) {
     return { queued: gettext("queued"), running: gettext("running"), waiting: gettext("waiting"), paused: gettext("paused"), done: gettext("done"), failed: gettext("failed"), skipped: gettext("skipped") }[status] || status;
@@ -183,7 +188,7 @@ export class RunMonitor {
       h("h2", {}, fmt(gettext("Log and tasks of run #%(id)s"), { id: run.id })),
       h("div", { class: "oc-log-filters" },
         select("activity", gettext("Activity"), keys),
-        select("level", gettext("Level"), [...new Set(run.events.map((e) => e.level))]),
+        select("level", gettext("Level"), [...new Set(run.events.map((e) => e.level))], (o) => this.levelLabel(o)),
         select("status", gettext("Task status"), [...new Set(run.tasks.map((x) => x.status))], (o) => this.taskStatusLabel(o)),
         h("label", {}, `${gettext("Search")} `, h("input", { type: "search", class: "oc-filter-text", value: f.text, oninput: (e) => { f.text = e.target.value; this.renderLog(); } }))),
       h("table", { class: "oc-tasks" }, h("caption", {}, gettext("Tasks")),
@@ -191,7 +196,7 @@ export class RunMonitor {
         h("tbody", {}, tasks.map((x) => h("tr", { "data-activity": x.activity_key }, h("td", {}, x.activity_key), h("td", { "data-status": x.status }, this.taskStatusLabel(x.status)), h("td", {}, x.input_count ?? ""), h("td", {}, x.output_count ?? ""), h("td", {}, x.duration_ms === null ? "" : `${x.duration_ms} ms`), h("td", {}, x.error || x.message))))),
       h("table", { class: "oc-events" }, h("caption", {}, gettext("Log")),
         h("thead", {}, h("tr", {}, [gettext("At"), gettext("Level"), gettext("Activity"), gettext("Message")].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, events.map((e) => h("tr", {}, h("td", {}, new Date(e.at).toLocaleTimeString()), h("td", {}, e.level), h("td", {}, e.activity_key), h("td", {}, e.message))))),
+        h("tbody", {}, events.map((e) => h("tr", {}, h("td", {}, new Date(e.at).toLocaleTimeString()), h("td", { "data-level": e.level }, this.levelLabel(e.level)), h("td", {}, e.activity_key), h("td", {}, e.message))))),
     );
     if (focusedClass) {
       const again = box.querySelector(`.${focusedClass.split(" ")[0]}`);

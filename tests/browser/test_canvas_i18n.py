@@ -142,4 +142,6 @@ def test_side_panel_labels_description_and_task_status_in_traditional_chinese(
     cells = page.locator("#oc-run-log table.oc-tasks td[data-status]")
     assert set(cells.all_inner_texts()) == {"完成"}
     assert page.locator("#oc-run-log .oc-filter-status option[value='done']").inner_text() == "完成"
+    levels = page.locator("#oc-run-log table.oc-events td[data-level='info']")
+    assert levels.count() >= 1 and set(levels.all_inner_texts()) == {"資訊"}
     assert console_errors == []
