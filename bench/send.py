@@ -154,6 +154,17 @@ def run_worker(delivery_id: int, profile: str | None) -> None:
     from channels.delivery.sender import send_delivery
 
     settings.OC_SEND_SYNCHRONOUS_COMMIT = os.environ.get("OC_BENCH_SYNCHRONOUS_COMMIT", "1") == "1"
+    if os.environ.get("OC_BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["OC_BENCH_SWITCH"]))
+    if os.environ.get("OC_BENCH_NO_GC") == "1":
+        import gc
+
+        gc.disable()
+    if os.environ.get("OC_BENCH_INLINE_MARKS") == "1":  # --inline-marks: no marker thread
+        from channels.delivery import sender
+
+        sender._Marker.ahead = property(lambda self: False)
+        sender._Marker.ask = lambda self, group, settled: _done(sender._mark_sending(group, self.token, settled))
 
     statements = {"total": 0, "ledger_update": 0, "ledger_select": 0, "commit": 0}
 
@@ -191,6 +202,14 @@ def run_worker(delivery_id: int, profile: str | None) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "statements": statements, "phases": phases}))
 
 
+def _done(value):
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(value)
+    return future
+
+
 def _time_phases() -> dict[str, float]:
     """Wall-clock seconds the worker spends in each step (wrappers around the sender's own functions)."""
     from channels.delivery import sender
@@ -211,6 +230,9 @@ def _time_phases() -> dict[str, float]:
     sender.compose = timed("render (compose)", sender.compose)
     sender.marked = timed("waiting for sending marks (pipelined)", sender.marked)
     SmtpSession.send = timed("SMTP provider (MIME + SMTP)", SmtpSession.send)
+    import smtplib
+
+    smtplib.SMTP.sendmail = timed("of which smtplib sendmail", smtplib.SMTP.sendmail)
     sender.claim = timed("claim batches", sender.claim)
     sender._Outcomes.flush = timed("flush events + last outcomes", sender._Outcomes.flush)
     sender.ratelimit.take = timed("rate tokens", sender.ratelimit.take)
@@ -239,6 +261,11 @@ def main() -> None:
         "--async-commit",
         action="store_true",
         help="the platform worker runs with OC_SEND_SYNCHRONOUS_COMMIT = False (see channels/README.md)",
+    )
+    parser.add_argument(
+        "--inline-marks",
+        action="store_true",
+        help="the platform worker writes each group's sending mark inline (no marker thread), for comparison",
     )
     parser.add_argument("--sink", nargs=2, metavar=("PORT", "COUNT_FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--raw", nargs=2, type=int, metavar=("DELIVERY", "PORT"), help=argparse.SUPPRESS)
@@ -404,6 +431,7 @@ def main() -> None:
         raw = None if args.skip_raw else _spawn("--raw", str(delivery.pk), str(port))
         worker_args = ["--worker", str(delivery.pk)] + (["--profile", args.profile] if args.profile else [])
         os.environ["OC_BENCH_SYNCHRONOUS_COMMIT"] = "0" if args.async_commit else "1"
+        os.environ["OC_BENCH_INLINE_MARKS"] = "1" if args.inline_marks else "0"
         platform = _spawn(*worker_args)
         states = dict(
             LedgerEntry.objects.filter(delivery=delivery)
@@ -426,6 +454,7 @@ def main() -> None:
             f" (one connection, pre-rendered, {raw['bytes']:,.0f} bytes each)"
         )
     mode = "asynchronous" if args.async_commit else "synchronous (durable)"
+    mode += ", marks inline" if args.inline_marks else ""
     print(
         f"platform      : {platform['seconds']:7.2f} s  {rate:9,.0f} messages/s"
         f" (one worker process; {mode} commits)"

@@ -260,3 +260,5 @@ OC_SEND_CLAIM_LEASE_SECONDS = env.int("OC_SEND_CLAIM_LEASE_SECONDS", default=600
 OC_SEND_SYNCHRONOUS_COMMIT = env.bool("OC_SEND_SYNCHRONOUS_COMMIT", default=True)
 # Most rows one "sending" mark covers at fast rates (about 20 ms of sending; channels/README.md).
 OC_SEND_MARK_GROUP = env.int("OC_SEND_MARK_GROUP", default=20)
+# Provider connections per sender process, used at once for a group's messages (channels/README.md).
+OC_SEND_CONNECTIONS = env.int("OC_SEND_CONNECTIONS", default=2)

@@ -126,7 +126,9 @@ class LedgerEntry(models.Model):
             models.UniqueConstraint(fields=["delivery", "recipient_key"], name="oc_channels_ledger_once"),
         ]
         indexes = [
-            models.Index(fields=["delivery", "state"], name="oc_channels_ledger_state"),
+            # (delivery, state) counts for reports; id last: a sender claims the lowest pending ids
+            # by an index range scan instead of walking the sent rows before them.
+            models.Index(fields=["delivery", "state", "id"], name="oc_channels_ledger_claim"),
             models.Index(fields=["channel", "address", "created_at"], name="oc_channels_ledger_capping"),
             models.Index(fields=["provider_message_id"], name="oc_channels_ledger_provider"),
             models.Index(fields=["profile_key"], name="oc_channels_ledger_profile"),

@@ -60,7 +60,11 @@ def _same(**message) -> None:
     ours, django = _ours(**message), _django(**message)
     assert all(len(line) <= 998 for line in ours.split(b"\r\n"))
     assert b"\n" not in ours.replace(b"\r\n", b"")  # only CRLF line ends on the wire
-    assert _read(ours) == _read(django)
+    mine, theirs = _read(ours), _read(django)
+    # the subject reads back exactly as written; Django's folding may add a blank at a fold
+    assert mine.pop("Subject").rstrip() == message["subject"].rstrip()
+    assert " ".join(theirs.pop("Subject").split()) == " ".join(message["subject"].split())
+    assert mine == theirs
 
 
 BASE = {
