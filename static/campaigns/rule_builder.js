@@ -86,14 +86,30 @@ export class RuleBuilder {
   render() {
     clearTimeout(this.pendingRender);
     const refocus = this.focusSpot();
+    const keep = this.openValues();
     fill(this.container, 
       h("div", { class: "oc-rule", role: "tree", "aria-label": gettext("Rule") }, this.renderNode(this.root, null, [], "")),
     );
+    if (keep) keep();
     if (refocus) refocus();
     const orphans = this.errors.filter((e) => !this.container.querySelector(`[data-rule-path="${CSS.escape(e.path)}"]`));
     if (orphans.length) {
       this.container.prepend(h("ul", { class: "errorlist" }, orphans.map((e) => h("li", {}, `${e.path || gettext("Rule")}: ${e.message}`))));
     }
+  }
+
+  /* An open "Values…" list survives a redraw (one may land while it loads): put it back under the
+     button of the same condition, unless that condition now reads another field. */
+  openValues() {
+    const list = this.container.querySelector(".oc-distribution");
+    if (!list || !list.ocNode) return null;
+    return () => {
+      if (list.ocNode.field !== list.ocField) return;
+      const button = [...this.container.querySelectorAll(".oc-rule-values")].find((el) => el.ocNode === list.ocNode);
+      if (!button) return;
+      button.after(list);
+      button.setAttribute("aria-expanded", "true");
+    };
   }
 
   /* Every change redraws the tree: keep the keyboard focus on the same control of the same node
@@ -265,6 +281,7 @@ export class RuleBuilder {
     const listId = `oc-values-${Math.random().toString(36).slice(2)}`;
     const suggest = node.field && !scope.length && !ro ? h("button", { type: "button", class: "oc-rule-values", title: gettext("Show the most frequent values"),
       "aria-expanded": "false", onclick: (e) => this.distribution(node, e.currentTarget, arity) }, gettext("Values…")) : null;
+    if (suggest) suggest.ocNode = node;
     if (arity === "one" || arity === "count") {
       return h("span", {},
         h("input", { class: "oc-rule-value", type: inputType, "aria-label": gettext("Value"), value: node.value ?? "", disabled: ro, list: listId, step: "any",
@@ -309,6 +326,7 @@ export class RuleBuilder {
       return;
     }
     const holder = h("div", { class: "oc-distribution", role: "listbox", "aria-label": gettext("Most frequent values") }, gettext("Loading…"));
+    Object.assign(holder, { ocNode: node, ocField: node.field });
     button.after(holder);
     button.setAttribute("aria-expanded", "true");
     try {
@@ -316,6 +334,7 @@ export class RuleBuilder {
       fill(holder, 
         ...data.values.map((v) => h("button", { type: "button", class: "oc-distribution-value", role: "option",
           onclick: () => {
+            holder.ocNode = null; // chosen: the redraw closes the list (the focus stays in the condition)
             if (arity === "many") node.values = [...(node.values || []), v.value];
             else node.value = v.value;
             this.changed();

@@ -75,6 +75,10 @@ def test_values_list_shows_the_distribution_and_fills_the_value(
     page.click(".oc-rule-values")
     page.wait_for_selector(".oc-distribution .oc-distribution-value")
     assert page.locator(".oc-distribution").count() == 1
+    # and a redraw of the tree (a change elsewhere, one landing while the list loads) keeps it open
+    page.evaluate("window.ocRuleBuilder.render()")
+    assert page.locator(".oc-distribution .oc-distribution-value").count() >= 3
+    assert page.locator(".oc-rule-values").get_attribute("aria-expanded") == "true"
     # then it lists the field's values with their counts, as the distribution service computes them
     expected = rules.rule_distribution(actor=admin, dimension=dimension, rule=None, field="loyalty_tier")
     options = page.locator(".oc-distribution .oc-distribution-value")
