@@ -15,7 +15,7 @@ header and part with what Django builds for the same message.
 from __future__ import annotations
 
 import binascii
-import secrets
+import random
 from email.header import Header
 from email.utils import formatdate
 from functools import lru_cache
@@ -102,9 +102,12 @@ def _body(text: str, subtype: str) -> tuple[str, bytes]:
     return headers, data
 
 
+_random = random.Random()  # a boundary needs to be unlikely in the parts, not secret (as the email package)
+
+
 def _boundary(parts: list[bytes]) -> str:
     while True:
-        boundary = "===============" + secrets.token_hex(12) + "=="
+        boundary = f"==============={_random.getrandbits(96):024x}=="
         marker = boundary.encode("ascii")
         if not any(marker in part for part in parts):
             return boundary
