@@ -14,9 +14,12 @@ In one run, against one local SMTP sink (aiosmtpd in its own process; it counts 
 3. a **raw loop** in a worker process: the same messages, rendered by the platform beforehand, sent with
    ``smtplib.SMTP.sendmail`` over one connection: the ceiling for this sink on this machine;
 4. the **platform** in a worker process: ``send_delivery`` (claims, Jinja rendering, tracked links, the
-   ``sending`` mark committed before each provider call, batched outcome writes, the SMTP provider).
+   ``sending`` marks committed per group before the provider is called, batched outcome writes, the SMTP
+   provider over ``OC_SEND_CONNECTIONS`` connections).
 It prints messages per second for both, their ratio, the worker's peak memory (ru_maxrss), and how many
-statements the sender ran per message (ledger writes batched).
+statements the sender ran per message (ledger writes batched). ``--inline-marks`` writes each group's
+mark in the sending thread (no marker thread), for comparison; environment variables reach the worker
+(e.g. ``OC_SEND_CONNECTIONS=1``).
 
 The configuration's messages-per-second limit is raised above its admin maximum (2,000) with a queryset
 update so the token bucket (still taken once per batch) does not cap the measure.
@@ -154,17 +157,13 @@ def run_worker(delivery_id: int, profile: str | None) -> None:
     from channels.delivery.sender import send_delivery
 
     settings.OC_SEND_SYNCHRONOUS_COMMIT = os.environ.get("OC_BENCH_SYNCHRONOUS_COMMIT", "1") == "1"
-    if os.environ.get("OC_BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["OC_BENCH_SWITCH"]))
-    if os.environ.get("OC_BENCH_NO_GC") == "1":
-        import gc
-
-        gc.disable()
     if os.environ.get("OC_BENCH_INLINE_MARKS") == "1":  # --inline-marks: no marker thread
         from channels.delivery import sender
 
         sender._Marker.ahead = property(lambda self: False)
-        sender._Marker.ask = lambda self, group, settled: _done(sender._mark_sending(group, self.token, settled))
+        sender._Marker.ask = lambda self, group, settled: _done(
+            sender._mark_sending(group, self.token, settled)
+        )
 
     statements = {"total": 0, "ledger_update": 0, "ledger_select": 0, "commit": 0}
 
