@@ -98,3 +98,13 @@ def _drop_platform_tables_after_transactional_tests(request):
         quote = connection.ops.quote_name
         for name in leftovers:
             cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")  # names read from the database itself
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through the test client leaves its language (a zh-hant cookie) active in this thread:
+    LocaleMiddleware never deactivates it. Back to the default so the next test's messages are English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
