@@ -63,8 +63,12 @@ CONTENT = {
     ),
 }
 # A recipient is deliverable unless: mod(id, 10) = 0 (no consent), mod(id, 100) = 7 (invalid address),
-# mod(id, 1000) = 3 (suppressed), mod(id, 1000) = 13 (no address).
-DELIVERABLE = "mod(id, 10) <> 0 AND mod(id, 100) <> 7 AND mod(id, 1000) <> 3 AND mod(id, 1000) <> 13"
+# mod(id, 1000) = 3 (suppressed), mod(id, 1000) = 13 (no address), mod(id, 1000) = 505 (capped: three
+# marketing emails this week already).
+DELIVERABLE = (
+    "mod(id, 10) <> 0 AND mod(id, 100) <> 7 AND mod(id, 1000) <> 3 AND mod(id, 1000) <> 13"
+    " AND mod(id, 1000) <> 505"
+)
 
 
 def peak_mb() -> float:
@@ -364,6 +368,32 @@ def main() -> None:
         config = parse_activity_config(
             "email", {"configuration": "bench-email", "category": "marketing", "content": CONTENT}
         )
+
+        # Earlier marketing sends this week, for the capping rule to count: one for every fifth
+        # recipient, three (the limit) for one in a thousand.
+        history = delivery_create(
+            campaign=campaign,
+            run_id=None,
+            activity_key="history",
+            activity_label="History",
+            channel="email",
+            config=config,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {LedgerEntry._meta.db_table} (delivery_id, recipient_key, profile_key,"  # noqa: S608
+                " profile_id, channel, category, address, domain, variant, data, state, claim_token,"
+                " attempts, provider_message_id, error, created_at, sent_at)"
+                " SELECT %s, g || ':' || n, g, g, 'email', 'marketing', 'user' || g || '@example.com',"
+                " 'example.com', '', '{}', 'sent', '', 1, '', '', now() - interval '1 minute',"
+                " now() - interval '1 minute'"
+                " FROM generate_series(5, %s, 5) g, generate_series(1, 3) n"
+                " WHERE n = 1 OR mod(g, 1000) = 505",
+                [history.pk, population],
+            )
+            cursor.execute(f"ANALYZE {LedgerEntry._meta.db_table}")
+            cursor.execute(f"SELECT count(*) FROM {LedgerEntry._meta.db_table}")  # noqa: S608
+            print(f"history       : {cursor.fetchone()[0]:,} marketing ledger rows this week")
 
         # 1. the exclusion statement over every recipient
         # Identifiers: the catalog's table name and fixed names; the only value is bound.
