@@ -3,15 +3,16 @@
 It marks the next group of rows ``sending`` (guarded: still ``claimed`` by this sender's token) and,
 in the same statement, writes the outcomes of the messages handled since the previous mark. So a group
 of messages costs one round trip and one commit, and a sender that dies leaves at most one group in
-doubt (the rows whose mark committed and whose outcome was not yet written; the group's size is the
-sender's choice, see ``sender.mark_group_size``). The statement is built with SQLAlchemy Core: ids,
-states and texts are bound values; the only identifiers are the ledger's own columns.
+doubt, two when the next group's mark is written ahead (the rows whose mark committed and whose
+outcome was not yet written; see ``sender.mark_group_size`` and ``sender.in_doubt_limit``). The
+statement is built with SQLAlchemy Core: ids, states and texts are bound values; the only identifiers
+are the ledger's own columns.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 
 import sqlalchemy as sa
 from django.db import connection
@@ -41,7 +42,7 @@ _LEDGER = sa.table(
 _CLAIMED = sa.bindparam("claimed", type_=sa.String)
 
 
-@cache
+@lru_cache(maxsize=256)  # shapes repeat: (group size, outcomes since the last mark)
 def _statement(vendor: str, settled: int, marked: int) -> tuple[str, tuple[str, ...]]:
     """The SQL of one statement shape (how many settled rows, how many to mark), compiled once
     with named bound parameters: building and compiling it per message cost more than running it."""

@@ -40,6 +40,7 @@ from channels.models import (
 )
 from channels.personalization.templates import TemplateProblem
 from channels.providers import registry
+from channels.providers.base import SendResult
 
 FLUSH_EVERY = 200  # events and unmarked outcomes, written together
 
@@ -233,7 +234,7 @@ class _Connections:
 
     def send_all(self, messages: list) -> list:
         if self.pool is None or len(messages) == 1:
-            return [self.sessions[0].send(message) for message in messages]
+            return _send_each(self.sessions[0], messages)
         width = len(self.sessions)
         chunks = [
             self.pool.submit(_send_each, session, messages[i::width])
@@ -252,7 +253,20 @@ class _Connections:
 
 
 def _send_each(session, messages: list) -> list:
-    return [session.send(message) for message in messages]
+    """Send in order over one session. After a transient or doubtful answer the rest of this share
+    is not tried ("skipped": back to pending, no attempt): a failing connection is not hammered,
+    and a group cannot outlast the claim lease one timeout after another. An exception from a
+    provider fails its message alone, as doubtful (the call may have reached the provider)."""
+    results: list[SendResult] = []
+    for message in messages:
+        if results and results[-1].status in ("transient", "unknown", "skipped"):
+            results.append(SendResult("skipped", error="not tried: the connection failed before"))
+            continue
+        try:
+            results.append(session.send(message))
+        except Exception as exc:  # one message's failure must not strand the group
+            results.append(SendResult("unknown", error=f"provider error: {exc!r}"[:255]))
+    return results
 
 
 def _take_tokens(configuration, state: dict, needed: int) -> None:
@@ -307,8 +321,19 @@ def send_batch(
         results = connections.send_all([message for _entry, message in group])
         slow_down = None  # a provider asked to slow down (HTTP 429, SMTP 4xx, ...)
         for (entry, _message), result in zip(group, results, strict=True):
+            if result.status == "skipped":  # never handed to the provider
+                outcomes.add(entry, state=LedgerState.PENDING, error=result.error, retry_at=timezone.now())
+                continue
             entry.attempts += 1
-            if result.status == "sent":
+            if result.status == "unknown":  # may have reached the provider: never sent again
+                outcomes.add(
+                    entry,
+                    state=LedgerState.UNKNOWN,
+                    error=result.error,
+                    event=EventKind.ERROR,
+                    reason="unknown_after_error",
+                )
+            elif result.status == "sent":
                 outcomes.add(
                     entry, state=LedgerState.SENT, provider_id=result.provider_id, event=EventKind.SENT
                 )

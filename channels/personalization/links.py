@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
@@ -23,11 +24,15 @@ _HREF = re.compile(r"""(href\s*=\s*)(["'])(https?://[^"'\s>]+)\2""", re.IGNORECA
 _BARE_URL = re.compile(r"""(?<![\w/"'=])(https?://[^\s<>"']+)""")
 
 
-@lru_cache(maxsize=8)
 def _signer(salt: str) -> signing.TimestampSigner:
-    """What ``signing.dumps`` builds on every call, built once per salt (tokens are the same and
-    ``signing.loads`` reads them; a sender signs four per message)."""
-    return signing.TimestampSigner(salt=salt)
+    """What ``signing.dumps`` builds on every call, built once per salt and key (tokens are the same
+    and ``signing.loads`` reads them; a sender signs four per message)."""
+    return _signer_for(salt, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=8)
+def _signer_for(salt: str, key: str) -> signing.TimestampSigner:
+    return signing.TimestampSigner(key=key, salt=salt)
 
 
 def click_token(entry_id: int, url: str) -> str:

@@ -35,7 +35,10 @@ class OutboundMessage:
     headers: dict = field(default_factory=dict)
 
 
-Status = Literal["sent", "transient", "permanent", "hard_bounce"]
+# "unknown": the call failed where the provider may already have accepted the message (a connection
+# lost during SMTP DATA): never sent again. "skipped": the sender did not call the provider (an
+# earlier message on the same connection failed): back to pending, no attempt counted.
+Status = Literal["sent", "transient", "permanent", "hard_bounce", "unknown", "skipped"]
 
 
 @dataclass

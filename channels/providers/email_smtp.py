@@ -55,6 +55,37 @@ def _by_code(code: int, msg) -> SendResult:
     return SendResult("permanent", error=error)
 
 
+class _MaybeAccepted(Exception):
+    """The connection failed after the message was handed over and before the server answered."""
+
+
+def _transmit(connection: smtplib.SMTP, sender: str, recipient: str, raw: bytes) -> None:
+    """``smtplib.SMTP.sendmail`` for one recipient, telling apart a failure during DATA (the server
+    may have accepted the message: it must not be sent again) from one before it (safe to retry)."""
+    connection.ehlo_or_helo_if_needed()
+    options = [f"size={len(raw)}"] if connection.does_esmtp and connection.has_extn("size") else []
+    code, answer = connection.mail(sender, options)
+    if code != 250:
+        _reset(connection)
+        raise smtplib.SMTPSenderRefused(code, answer, sender)
+    code, answer = connection.rcpt(recipient)
+    if code not in (250, 251):
+        _reset(connection)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
+    try:
+        code, answer = connection.data(raw)
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise _MaybeAccepted() from exc
+    if code != 250:
+        _reset(connection)
+        raise smtplib.SMTPDataError(code, answer)
+
+
+def _reset(connection: smtplib.SMTP) -> None:
+    with contextlib.suppress(smtplib.SMTPServerDisconnected, OSError):
+        connection.rset()
+
+
 class SmtpSession(Session):
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
@@ -93,10 +124,13 @@ class SmtpSession(Session):
                 message_id=message_id,
                 extra_headers=message.headers,
             )
-        except (mime.HeaderInjection, ValueError) as exc:
+        except Exception as exc:  # any message that cannot be written fails alone
             return SendResult("permanent", error=f"message: {exc}"[:255])
         try:
-            self._open().connection.sendmail(mime.address(from_email), [mime.recipient(message.to)], raw)
+            _transmit(self._open().connection, mime.address(from_email), mime.recipient(message.to), raw)
+        except _MaybeAccepted as exc:
+            self.close()
+            return SendResult("unknown", error=f"connection lost during DATA: {exc.__cause__}"[:255])
         except Exception as exc:
             self.close()
             return smtp_result(exc)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import binascii
 import random
+import re
+from email.errors import HeaderParseError
 from email.header import Header
 from email.utils import formatdate
 from functools import lru_cache
@@ -29,23 +31,35 @@ CRLF = "\r\n"
 
 
 class HeaderInjection(ValueError):
-    """A header value holding a line break (a template cannot add headers)."""
+    """A header value holding a line break or another control character (a template or a recipient's
+    data cannot add headers)."""
+
+
+# C0 controls but tab, DEL, and what ``str.splitlines`` also takes for a line end (NEL, LS, PS)
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+# an address the fast path may write as it is: no quoting, comment, group or route syntax
+_PLAIN_ADDRESS = re.compile(r"[^\s@<>()\[\]\\,;:\"]+@[^\s@<>()\[\]\\,;:\"]+")
 
 
 def _is_ascii(text: str) -> bool:
     return text.isascii()
 
 
+def _refuse_controls(what: str, value: str) -> None:
+    if _CONTROL.search(value):
+        raise HeaderInjection(f"{what} contains a line break or a control character")
+
+
 def header(name: str, value: str) -> str:
-    """``Name: value`` with its CRLF, folded; RFC 2047 encoded words when the value is not ASCII."""
-    if "\n" in value or "\r" in value:
-        raise HeaderInjection(f"the {name} header contains a line break")
-    if not _is_ascii(value):
-        return f"{name}: {Header(value, 'utf-8', header_name=name).encode(linesep=CRLF)}{CRLF}"
+    """``Name: value`` with its CRLF, folded; RFC 2047 encoded words when the value is not ASCII or
+    holds a word too long for a line."""
+    _refuse_controls(f"the {name} header", value)
     line = f"{name}: {value}"
-    if len(line) <= FOLD_AT:
+    if _is_ascii(value) and len(line) <= FOLD_AT:
         return line + CRLF
-    return _fold(line.rstrip()) + CRLF  # trailing blanks would end a folded line
+    if _is_ascii(value) and max(len(word) for word in line.split(" ")) < MAX_LINE - 2:
+        return _fold(line.rstrip()) + CRLF  # trailing blanks would end a folded line
+    return f"{name}: {Header(value, 'utf-8', header_name=name).encode(linesep=CRLF)}{CRLF}"
 
 
 def _fold(line: str) -> str:
@@ -66,19 +80,26 @@ def address(value: str) -> str:
     """An address header value (``Name <local@domain>`` or ``local@domain``), as Django sanitizes it:
     display names quoted or encoded, internationalised domains in IDNA. Cached: a delivery's sender
     and reply-to addresses repeat on every message."""
-    if "\n" in value or "\r" in value:
-        raise HeaderInjection("an address contains a line break")
-    return CRLF.join(sanitize_address(value, "utf-8").splitlines())  # its folds end in "\n"
+    _refuse_controls("an address", value)
+    return _sanitized(value)
 
 
 def recipient(value: str) -> str:
     """The recipient's address: ASCII addresses as they are (the audience's pattern checked them),
     others through Django's sanitizer."""
-    if "\n" in value or "\r" in value:
-        raise HeaderInjection("an address contains a line break")
-    if _is_ascii(value) and "<" not in value and '"' not in value:
+    _refuse_controls("an address", value)
+    if _is_ascii(value) and _PLAIN_ADDRESS.fullmatch(value):
         return value
-    return CRLF.join(sanitize_address(value, "utf-8").splitlines())
+    return _sanitized(value)
+
+
+def _sanitized(value: str) -> str:
+    """Django's sanitizer, its folds ("\\n ") turned into CRLF; an address it cannot read is refused
+    like an injection (``HeaderParseError`` is not a ``ValueError``)."""
+    try:
+        return sanitize_address(value, "utf-8").replace("\n", CRLF)
+    except (ValueError, HeaderParseError) as exc:
+        raise HeaderInjection(f"an address cannot be read: {exc}") from None
 
 
 def _body(text: str, subtype: str) -> tuple[str, bytes]:

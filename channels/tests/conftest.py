@@ -40,6 +40,7 @@ class Sink:
         self.messages = []
         self.lock = threading.Lock()
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply
+        self.drop_after_data: set[str] = set()  # recipients whose message is kept, then no answer
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -52,6 +53,8 @@ class Sink:
             self.messages.append(
                 (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
             )
+        if self.drop_after_data & set(envelope.rcpt_tos):
+            server.transport.close()  # the message arrived, the client never hears so
         return "250 Message accepted"
 
     def to(self, address: str):

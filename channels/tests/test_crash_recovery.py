@@ -25,7 +25,6 @@ from channels.models import LedgerEntry
 from channels.tests.conftest import prepared_delivery
 
 
-
 def _database_url() -> str:
     s = connection.settings_dict
     if connection.vendor == "sqlite":

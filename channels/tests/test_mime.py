@@ -96,6 +96,7 @@ BASE = {
         {"text": "x" * 3000 + "\nend\n", "html": "<p>" + "é" * 2000 + "</p>"},
         {"subject": "word " * 60},
         {"subject": "trailing  spaces  "},
+        {"subject": "x" * 1200},
         {"text": ".leading dot\n..two\n"},
         {"html": "<p>--===============boundary-looking==</p>"},
     ],
