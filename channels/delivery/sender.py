@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -225,7 +225,13 @@ class _Connections:
     thread."""
 
     def __init__(self, provider, provider_settings, count: int):
-        self.sessions = [provider.open(provider_settings) for _ in range(max(1, count))]
+        self.sessions = []
+        try:
+            for _ in range(max(1, count)):
+                self.sessions.append(provider.open(provider_settings))
+        except Exception:
+            self.close()
+            raise
         self.pool = (
             ThreadPoolExecutor(max_workers=len(self.sessions), thread_name_prefix="oc-send")
             if len(self.sessions) > 1
@@ -246,7 +252,7 @@ class _Connections:
         return results
 
     def close(self) -> None:
-        if self.pool is not None:
+        if getattr(self, "pool", None) is not None:
             self.pool.shutdown()
         for session in self.sessions:
             session.close()
@@ -431,14 +437,19 @@ def send_delivery(delivery_id: int, *, max_seconds: float | None = None) -> dict
         "tokens": 0,
         "chunk": max(1, min(batch, rate // 5 or 1)),
         "group": mark_group_size(rate),
-        "marker": _Marker(token, mark_group_size(rate)),
     }
     outcomes = _Outcomes(delivery, token)
     started, sent_batches = time.monotonic(), 0
-    connections = _Connections(
-        provider, provider_settings, min(_setting("OC_SEND_CONNECTIONS", 2), state["group"])
-    )
-    with _commit_mode(), closing(connections), closing(state["marker"]):
+    with ExitStack() as stack:  # whatever was opened is closed, also when opening the next one fails
+        stack.enter_context(_commit_mode())
+        state["marker"] = stack.enter_context(closing(_Marker(token, state["group"])))
+        connections = stack.enter_context(
+            closing(
+                _Connections(
+                    provider, provider_settings, min(_setting("OC_SEND_CONNECTIONS", 2), state["group"])
+                )
+            )
+        )
         while time.monotonic() - started < max_seconds:
             heartbeat(delivery)
             ids = claim(delivery, batch, token)
