@@ -137,8 +137,14 @@ CHOICE_LABELS = {
 }
 
 
-def field_label(name: str) -> str:
-    label = FIELD_LABELS.get(name)
+# where one setting name means something else in one configuration ("<Class>.<setting>")
+OWNED_FIELD_LABELS = {
+    "PushContent.link": _("Web address to open"),
+}
+
+
+def field_label(name: str, owner: str = "") -> str:
+    label = OWNED_FIELD_LABELS.get(f"{owner}.{name}") or FIELD_LABELS.get(name)
     return str(label) if label is not None else name.replace("_", " ").capitalize()
 
 

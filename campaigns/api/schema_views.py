@@ -90,7 +90,8 @@ def dataclass_schema(cls: type) -> dict:
     hints = get_type_hints(cls)
     properties, required = {}, []
     for field in dataclasses.fields(cls):
-        schema = {**type_schema(hints[field.name], field.name), "title": field_label(field.name)}
+        title = field_label(field.name, cls.__name__)
+        schema = {**type_schema(hints[field.name], field.name), "title": title}
         if field.default is not dataclasses.MISSING:
             schema["default"] = field.default
         elif field.default_factory is not dataclasses.MISSING:

@@ -81,3 +81,22 @@ def test_activity_schemas_answer_in_english_without_a_preference_and_by_accept_l
     assert build["description"] == "Targets a population with a rule; the starting point of most campaigns."
     chinese = _by_key(client.get("/api/v1/activity-schemas/", HTTP_ACCEPT_LANGUAGE="zh-Hant"))
     assert chinese["targeting.build_audience"]["schema"]["properties"]["rule"]["title"] == "規則"
+
+
+@pytest.mark.django_db
+def test_a_setting_whose_name_means_something_else_in_one_configuration_has_its_own_label(
+    api_as, administrator
+):
+    # given the push content's "link" (a web address) and Change dimension's "link" (a catalog link)
+    client = api_as(administrator)
+    client.cookies["django_language"] = "zh-hant"
+    # when
+    types = _by_key(client.get("/api/v1/activity-schemas/"))
+    # then each reads as what it is
+    push = types["channel.push"]["schema"]["properties"]["content"]
+    push_link = push.get("properties", {}).get("link") or next(
+        o["properties"]["link"] for o in push.get("anyOf", []) if "properties" in o
+    )
+    assert push_link["title"] == "要開啟的網址"
+    change = types["targeting.change_dimension"]["schema"]["properties"]["link"]
+    assert change["title"] == "關聯"
