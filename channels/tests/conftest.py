@@ -238,3 +238,27 @@ def drive(django_capture_on_commit_callbacks):
             return func(*args, **kwargs)
 
     return run
+
+
+HELD_CONTENT = {"subject": "Hi {{ recipient.first_name }}", "text": "Spring sale, {{ recipient.first_name }}"}
+
+
+def published_email_campaign(catalog, approver, run_jobs, *, content=None):
+    """A published one-time campaign, Build audience (customers) -> Email (configuration "mail") -> End,
+    approved by ``approver``; its live run holds the email until someone confirms the send.
+    ``run_jobs(func, *args)`` runs ``func`` and the jobs it enqueues (the ``drive`` fixture)."""
+    from campaigns.tests.graphs import A, T, campaign_with
+    from campaigns.tests.lifecycle_helpers import publish
+
+    campaign = campaign_with(
+        catalog["admin"],
+        [
+            A("src", "targeting.build_audience", dimension="customer"),
+            A("mail", "channel.email", configuration="mail", content=content or HELD_CONTENT),
+            A("end", "flow.end"),
+        ],
+        [T("src", "mail"), T("mail", "end")],
+        name="Spring sale",
+    )
+    publish(run_jobs, campaign, catalog["admin"], approver=approver)
+    return campaign

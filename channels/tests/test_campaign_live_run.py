@@ -14,10 +14,11 @@ from accounts import profiles
 from accounts.profiles import ProductProfile, Rule, Scope
 from campaigns.lifecycle.holds import send_confirm
 from campaigns.models import RunStatus
-from campaigns.tests.graphs import A, T, campaign_with
-from campaigns.tests.lifecycle_helpers import live_run_of, publish
+from campaigns.tests.graphs import A, campaign_with
+from campaigns.tests.lifecycle_helpers import live_run_of
 from channels.reporting import figures
 from channels.reporting.live import LIVE_COLUMNS
+from channels.tests.conftest import published_email_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -39,17 +40,7 @@ def _html_to(sink, address: str) -> str:
 
 @pytest.fixture
 def held_campaign(catalog, email_configuration, approver, drive):
-    campaign = campaign_with(
-        catalog["admin"],
-        [
-            A("src", "targeting.build_audience", dimension="customer"),
-            A("mail", "channel.email", configuration="mail", content=CONTENT),
-            A("end", "flow.end"),
-        ],
-        [T("src", "mail"), T("mail", "end")],
-        name="Spring sale",
-    )
-    publish(drive, campaign, catalog["admin"], approver=approver)
+    campaign = published_email_campaign(catalog, approver, drive, content=CONTENT)
     return campaign
 
 

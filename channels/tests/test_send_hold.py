@@ -7,13 +7,12 @@ from __future__ import annotations
 import pytest
 
 from campaigns.models import CampaignStatus, RunStatus, TaskStatus
-from campaigns.tests.graphs import A, T, campaign_with
-from campaigns.tests.lifecycle_helpers import live_run_of, publish
+from campaigns.tests.lifecycle_helpers import live_run_of
 from channels.models import Delivery, LedgerEntry
+from channels.tests.conftest import published_email_campaign
 
 pytestmark = pytest.mark.django_db
 
-CONTENT = {"subject": "Hi {{ recipient.first_name }}", "text": "Spring sale, {{ recipient.first_name }}"}
 # customers with a valid address and consent (channels/tests/conftest.py CUSTOMERS): Ann, Bob, Cy, Gus, Hal
 EXPECTED_RECIPIENTS = {
     "ann@example.test",
@@ -28,17 +27,7 @@ def test_a_held_send_goes_out_only_after_an_approver_confirms_it(
     catalog, email_configuration, smtp_sink, drive, api_as, approver, manager
 ):
     # given a one-time (as soon as possible) campaign with an email activity, published
-    campaign = campaign_with(
-        catalog["admin"],
-        [
-            A("src", "targeting.build_audience", dimension="customer"),
-            A("mail", "channel.email", configuration="mail", content=CONTENT),
-            A("end", "flow.end"),
-        ],
-        [T("src", "mail"), T("mail", "end")],
-        name="Spring sale",
-    )
-    publish(drive, campaign, catalog["admin"], approver=approver)
+    campaign = published_email_campaign(catalog, approver, drive)
     run = live_run_of(campaign)
     # then the email activity waits and the SMTP server received nothing
     mail_task = run.tasks.get(activity_key="mail")

@@ -10,16 +10,19 @@ from playwright.sync_api import expect
 
 from campaigns.lifecycle.holds import send_confirm
 from campaigns.models import RunStatus, TaskStatus
-from campaigns.tests.graphs import A, T, campaign_with
-from campaigns.tests.lifecycle_helpers import live_run_of, publish
+from campaigns.tests.lifecycle_helpers import live_run_of
 from channels import admin_campaign
 from channels.reporting import figures
 from channels.reporting.live import LIVE_COLUMNS
-from channels.tests.conftest import catalog, email_configuration, smtp_sink  # noqa: F401 (fixtures)
+from channels.tests.conftest import (  # noqa: F401 (fixtures)
+    catalog,
+    email_configuration,
+    published_email_campaign,
+    smtp_sink,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CONTENT = {"subject": "Hi {{ recipient.first_name }}", "text": "Spring sale, {{ recipient.first_name }}"}
 
 
 def _run_now(func, *args, **kwargs):
@@ -42,17 +45,7 @@ def test_the_live_counts_update_on_the_open_campaign_page(
 ):
     # given a published campaign whose live run holds its send, and a Viewer on the campaign page
     monkeypatch.setattr(admin_campaign, "POLL_SECONDS", 1)
-    campaign = campaign_with(
-        catalog["admin"],
-        [
-            A("src", "targeting.build_audience", dimension="customer"),
-            A("mail", "channel.email", configuration="mail", content=CONTENT),
-            A("end", "flow.end"),
-        ],
-        [T("src", "mail"), T("mail", "end")],
-        name="Spring sale",
-    )
-    publish(_run_now, campaign, catalog["admin"], approver=approver)
+    campaign = published_email_campaign(catalog, approver, _run_now)
     run = live_run_of(campaign)
     assert run.tasks.get(activity_key="mail").status == TaskStatus.PAUSED
     login(viewer)

@@ -7,13 +7,16 @@ from __future__ import annotations
 import pytest
 
 from campaigns.models import RunStatus, TaskStatus
-from campaigns.tests.graphs import A, T, campaign_with
-from campaigns.tests.lifecycle_helpers import live_run_of, publish
-from channels.tests.conftest import catalog, email_configuration, smtp_sink  # noqa: F401 (fixtures)
+from campaigns.tests.lifecycle_helpers import live_run_of
+from channels.tests.conftest import (  # noqa: F401 (fixtures)
+    catalog,
+    email_configuration,
+    published_email_campaign,
+    smtp_sink,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CONTENT = {"subject": "Hi {{ recipient.first_name }}", "text": "Spring sale, {{ recipient.first_name }}"}
 EXPECTED_RECIPIENTS = {
     "ann@example.test",
     "bob@other.test",
@@ -30,17 +33,7 @@ def _run_now(func, *args, **kwargs):
 
 @pytest.fixture
 def held_campaign(catalog, email_configuration, approver):  # noqa: F811
-    campaign = campaign_with(
-        catalog["admin"],
-        [
-            A("src", "targeting.build_audience", dimension="customer"),
-            A("mail", "channel.email", configuration="mail", content=CONTENT),
-            A("end", "flow.end"),
-        ],
-        [T("src", "mail"), T("mail", "end")],
-        name="Spring sale",
-    )
-    publish(_run_now, campaign, catalog["admin"], approver=approver)
+    campaign = published_email_campaign(catalog, approver, _run_now)
     run = live_run_of(campaign)
     assert run.tasks.get(activity_key="mail").status == TaskStatus.PAUSED
     return campaign, run
