@@ -262,3 +262,13 @@ def published_email_campaign(catalog, approver, run_jobs, *, content=None):
     )
     publish(run_jobs, campaign, catalog["admin"], approver=approver)
     return campaign
+
+
+# the customers above with a valid address and email consent: who a marketing email reaches
+EMAIL_RECIPIENTS = {
+    "ann@example.test",
+    "bob@other.test",
+    "cy@example.test",
+    "gus@example.test",
+    "hal@example.test",
+}

@@ -9,18 +9,11 @@ import pytest
 from campaigns.models import CampaignStatus, RunStatus, TaskStatus
 from campaigns.tests.lifecycle_helpers import live_run_of
 from channels.models import Delivery, LedgerEntry
-from channels.tests.conftest import published_email_campaign
+from channels.tests.conftest import EMAIL_RECIPIENTS, published_email_campaign
 
 pytestmark = pytest.mark.django_db
 
-# customers with a valid address and consent (channels/tests/conftest.py CUSTOMERS): Ann, Bob, Cy, Gus, Hal
-EXPECTED_RECIPIENTS = {
-    "ann@example.test",
-    "bob@other.test",
-    "cy@example.test",
-    "gus@example.test",
-    "hal@example.test",
-}
+EXPECTED_RECIPIENTS = EMAIL_RECIPIENTS
 
 
 def test_a_held_send_goes_out_only_after_an_approver_confirms_it(

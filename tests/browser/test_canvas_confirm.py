@@ -9,6 +9,7 @@ import pytest
 from campaigns.models import RunStatus, TaskStatus
 from campaigns.tests.lifecycle_helpers import live_run_of
 from channels.tests.conftest import (  # noqa: F401 (fixtures)
+    EMAIL_RECIPIENTS,
     catalog,
     email_configuration,
     published_email_campaign,
@@ -17,13 +18,7 @@ from channels.tests.conftest import (  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-EXPECTED_RECIPIENTS = {
-    "ann@example.test",
-    "bob@other.test",
-    "cy@example.test",
-    "gus@example.test",
-    "hal@example.test",
-}
+EXPECTED_RECIPIENTS = EMAIL_RECIPIENTS
 
 
 def _run_now(func, *args, **kwargs):
