@@ -165,7 +165,7 @@ def run_worker(delivery_id: int, profile: str | None) -> None:
         from channels.delivery import sender
 
         sender._Marker.ahead = property(lambda self: False)
-        sender._Marker.ask = lambda self, group, settled: _done(
+        sender._Marker.ask = lambda self, group, settled: sender.completed(
             sender._mark_sending(group, self.token, settled)
         )
 
@@ -203,14 +203,6 @@ def run_worker(delivery_id: int, profile: str | None) -> None:
             send_delivery(delivery_id, max_seconds=3600)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "statements": statements, "phases": phases}))
-
-
-def _done(value):
-    from concurrent.futures import Future
-
-    future = Future()
-    future.set_result(value)
-    return future
 
 
 def _time_phases() -> dict[str, float]:

@@ -118,9 +118,7 @@ class _Marker:
     def ask(self, group: list[LedgerEntry], settled: list[LedgerEntry]) -> Future:
         """Mark ``group`` (and write ``settled``, which the caller must not touch again)."""
         if self.pool is None:
-            future: Future = Future()
-            future.set_result(_mark_sending(group, self.token, settled))
-            return future
+            return completed(_mark_sending(group, self.token, settled))
         return self.pool.submit(_mark_sending, group, self.token, settled)
 
     def close(self) -> None:
@@ -128,6 +126,13 @@ class _Marker:
             self.pool.submit(_close_connection).result()
             self.pool.shutdown()
             self.pool = None
+
+
+def completed(value) -> Future:
+    """A future already holding ``value`` (an inline mark looks like a pipelined one)."""
+    future: Future = Future()
+    future.set_result(value)
+    return future
 
 
 def _close_connection() -> None:
