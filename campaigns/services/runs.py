@@ -25,10 +25,21 @@ from campaigns.models.runs import ACTIVE_RUN_STATUSES
 from campaigns.services.graph import campaign_graph_check, graph_errors_as_validation
 
 
-def _require(actor, campaign: Campaign, kind: str) -> None:
+def _refusals() -> dict[str, str]:
+    """The refusal of each run command, naming the command the user tried."""
+    return {
+        "start": _("You may not start this kind of run on this campaign."),
+        "stop": _("You may not stop this run."),
+        "pause": _("You may not pause this run."),
+        "resume": _("You may not resume this run."),
+        "restart": _("You may not restart this run."),
+    }
+
+
+def _require(actor, campaign: Campaign, kind: str, command: str = "start") -> None:
     action = "run_live" if kind == RunKind.LIVE else "test_run"
     if not can(actor, action, campaign):
-        raise PermissionDenied(_("You may not start this kind of run on this campaign."))
+        raise PermissionDenied(_refusals()[command])
 
 
 @transaction.atomic
@@ -69,16 +80,16 @@ def run_start(*, actor, campaign: Campaign, kind: str = RunKind.TEST, variables:
     return run
 
 
-def _lock_run(actor, run: Run) -> Run:
+def _lock_run(actor, run: Run, command: str) -> Run:
     locked = Run.objects.select_for_update().select_related("campaign").get(pk=run.pk)
-    _require(actor, locked.campaign, locked.kind)
+    _require(actor, locked.campaign, locked.kind, command)
     return locked
 
 
 @transaction.atomic
 def run_stop(*, actor, run: Run) -> Run:
     """Stop: nothing more starts; running SQL is cancelled on PostgreSQL; Wait schedules are removed."""
-    locked = _lock_run(actor, run)
+    locked = _lock_run(actor, run, "stop")
     if locked.status not in ACTIVE_RUN_STATUSES:
         raise ValidationError({"status": _("The run is not in progress.")})
     _halt(locked)
@@ -110,7 +121,7 @@ def _halt(run: Run) -> None:
 @transaction.atomic
 def run_pause(*, actor, run: Run) -> Run:
     """Pause: running tasks finish, nothing new starts until resumed."""
-    locked = _lock_run(actor, run)
+    locked = _lock_run(actor, run, "pause")
     if locked.status != RunStatus.RUNNING:
         raise ValidationError({"status": _("Only a running run can be paused.")})
     locked.status = RunStatus.PAUSED
@@ -122,7 +133,7 @@ def run_pause(*, actor, run: Run) -> Run:
 @transaction.atomic
 def run_resume(*, actor, run: Run) -> Run:
     """Resume: paused tasks (breakpoints, channel placeholders) and queued ones are queued again."""
-    locked = _lock_run(actor, run)
+    locked = _lock_run(actor, run, "resume")
     if locked.status != RunStatus.PAUSED:
         raise ValidationError({"status": _("Only a paused run can be resumed.")})
     locked.status = RunStatus.RUNNING
@@ -139,7 +150,7 @@ def run_resume(*, actor, run: Run) -> Run:
 @transaction.atomic
 def run_restart(*, actor, run: Run) -> Run:
     """Restart a test run from the beginning: its tasks, results and working tables are cleared."""
-    locked = _lock_run(actor, run)
+    locked = _lock_run(actor, run, "restart")
     if locked.kind != RunKind.TEST:
         raise ValidationError({"kind": _("Only a test run can be restarted.")})
     if (

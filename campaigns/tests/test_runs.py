@@ -133,6 +133,24 @@ def test_who_may_start_runs(shop, administrator, manager, make_user, drive):
 
 
 @pytest.mark.django_db
+def test_a_refused_command_on_someone_elses_run_names_that_command(shop, administrator, manager):
+    from django.core.exceptions import PermissionDenied
+
+    run = run_services.run_start(actor=administrator, campaign=simple(administrator))
+    commands = [
+        (run_services.run_pause, "pause"),
+        (run_services.run_resume, "resume"),
+        (run_services.run_restart, "restart"),
+        (run_services.run_stop, "stop"),
+    ]
+    for command, verb in commands:
+        with pytest.raises(PermissionDenied) as refused:
+            command(actor=manager, run=run)
+        assert verb in str(refused.value)
+        assert "not start" not in str(refused.value)
+
+
+@pytest.mark.django_db
 def test_a_live_run_starts_only_by_publishing_even_for_an_administrator(shop, administrator, api_as):
     from campaigns.models import Run
 
