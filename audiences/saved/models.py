@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.names import DisplayNamed
 from audiences.catalog.models import TargetingDimension
 
 
@@ -21,7 +22,7 @@ class Visibility(models.TextChoices):
     SHARED = "shared", _("Shared (everyone who may read audiences)")
 
 
-class _Owned(models.Model):
+class _Owned(DisplayNamed, models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     dimension = models.ForeignKey(

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.names import DisplayNamed
+
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -23,7 +25,7 @@ class CampaignStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
-class Campaign(models.Model):
+class Campaign(DisplayNamed, models.Model):
     """A campaign. Its creator owns it and gets edit rights on it; owners and Administrators share it."""
 
     name = models.CharField(_("name"), max_length=200)

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.names import DisplayNamed
 from campaigns.models.campaign import Campaign
 
 KEY_VALIDATOR = RegexValidator(
@@ -17,7 +18,9 @@ KEY_VALIDATOR = RegexValidator(
 )
 
 
-class Activity(models.Model):
+class Activity(DisplayNamed, models.Model):
+    display_name_fields = ("label",)
+    unique_looking_fields = ()
     """A node of a campaign's graph. ``key`` is stable across graph edits and names it in errors."""
 
     campaign = models.ForeignKey(
@@ -46,7 +49,9 @@ class Activity(models.Model):
         return self.label or self.key
 
 
-class Transition(models.Model):
+class Transition(DisplayNamed, models.Model):
+    display_name_fields = ("label",)
+    unique_looking_fields = ()
     """An edge from one named output of ``source`` to ``target``; each output feeds at most one edge."""
 
     campaign = models.ForeignKey(

@@ -77,7 +77,7 @@ def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version
         for f in ACTIVITY_FIELDS[1:]:
             if f in item:
                 setattr(activity, f, item[f])
-        activity.full_clean(exclude=["campaign"])
+        _clean_named(activity, f"activities.{key}", exclude=["campaign"])
         activity.save()
         saved[key] = activity
     for t in document.get("transitions") or []:
@@ -88,9 +88,23 @@ def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version
             target=saved[t["target"]],
             label=t.get("label", ""),
         )
-        transition.full_clean(exclude=["campaign", "source", "target"])
+        _clean_named(
+            transition,
+            f"transitions.{t['source']}.{transition.output}",
+            exclude=["campaign", "source", "target"],
+        )
         transition.save()
     return _bump(locked)
+
+
+def _clean_named(row, path: str, *, exclude: list[str]) -> None:
+    """``full_clean`` with errors named after their activity or transition (``activities.<key>.label``)."""
+    try:
+        row.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise ValidationError(
+            {f"{path}.{field}": messages for field, messages in error.message_dict.items()}
+        ) from None
 
 
 def campaign_graph_check(campaign: Campaign) -> list[GraphError]:

@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.names import DisplayNamed
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -25,7 +27,8 @@ class DeliveryLevel(models.TextChoices):
     SECONDARY = "secondary", _("One message per row of a secondary dimension")
 
 
-class ChannelConfiguration(models.Model):
+class ChannelConfiguration(DisplayNamed, models.Model):
+    display_name_fields = ("name", "from_name")
     """A provider and its settings, the sender identity, the rate limit and where addresses come from.
 
     ``provider_settings`` is raw JSON here; ``channels.providers`` parses it into the provider's typed
