@@ -136,7 +136,7 @@ class Staging:
                             copy.write(chunk)
                     self.rows = cursor.cursor.rowcount
             except psycopg.DataError as error:
-                raise _copy_error(error) from None
+                raise _copy_error(error, len(self.keys)) from None
         else:
             header = read_header(path, max_bytes=path.stat().st_size)
             rows = ((number, *cells) for number, cells in iter_data_rows(path, header, on_read))
@@ -169,11 +169,23 @@ class Staging:
             cursor.execute(f"ANALYZE {quoted(self.stage)}")
 
 
-def _copy_error(error: psycopg.Error) -> Exception:
+def _copy_error(error: psycopg.Error, width: int) -> Exception:
     """COPY's own complaint (wrong column count, a quote left open) as an error naming the line."""
     context = getattr(error.diag, "context", "") or ""
     match = re.search(r"line (\d+)", context)
     message = error.diag.message_primary or str(error)
     if match:
-        return file_error(_("Line %(line)s: %(problem)s.") % {"line": match.group(1), "problem": message})
+        line = match.group(1)
+        # The staging columns (c0..cN) mean nothing to the user: say it as the header's columns.
+        if missing := re.match(r'missing data for column "c(\d+)"', message):
+            return file_error(
+                _("Line %(line)s has %(found)d columns; the header has %(expected)d.")
+                % {"line": line, "found": int(missing.group(1)), "expected": width}
+            )
+        if message.startswith("extra data after last expected column"):
+            return file_error(
+                _("Line %(line)s has more columns than the header's %(expected)d.")
+                % {"line": line, "expected": width}
+            )
+        return file_error(_("Line %(line)s: %(problem)s.") % {"line": line, "problem": message})
     return file_error(_("The file could not be read as CSV: %(problem)s.") % {"problem": message})

@@ -240,6 +240,8 @@ def test_datetimes_are_stored_in_utc(administrator, customers, tmp_path, value, 
         (b"id,email\n1,caf\xe9@x.test\n", "The file is not UTF-8 (line 2"),
         (b"\xff\xfei\x00d\x00", "The file is UTF-16, not UTF-8"),
         (b"id,email\n1,a@x.test,extra\n", "Line 2"),
+        # the user's own column count, never a staging column ("c1") on PostgreSQL
+        (b"id,email\n1,a@x.test\n2\n", "Line 3 has 1 columns; the header has 2."),
     ],
 )
 def test_bad_files_fail_with_a_clear_error_and_write_nothing(
@@ -256,6 +258,7 @@ def test_bad_files_fail_with_a_clear_error_and_write_nothing(
         assert run.status == IngestionStatus.FAILED
         text = run.error
     assert message in text
+    assert '"c' not in text
     assert rows(customers) == []
 
 
