@@ -88,3 +88,19 @@ def test_vendored_files_reference_no_missing_source_map():
                 if not target.startswith("data:") and not (path.parent / target).exists():
                     missing.append(f"{path.relative_to(ROOT)} -> {target}")
     assert missing == []
+
+
+def test_deploy_check_passes_with_the_documented_tls_proxy_settings(tmp_path):
+    """README, Production: behind a TLS proxy, these variables leave `check --deploy` without a warning."""
+    env = {
+        **_production_env(tmp_path),
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
+    }
+    checked = _manage(env, "check", "--deploy", "--fail-level", "WARNING", "--tag", "security")
+    assert checked.returncode == 0, checked.stderr[-3000:]
+
+    without_hsts = {k: v for k, v in env.items() if not k.startswith("SECURE_HSTS")}
+    warned = _manage(without_hsts, "check", "--deploy", "--fail-level", "WARNING", "--tag", "security")
+    assert warned.returncode != 0 and "security.W004" in warned.stderr
