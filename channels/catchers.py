@@ -4,6 +4,7 @@ receive as ``CaughtMessage`` rows (shown in the admin). Never used for real send
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +13,8 @@ from urllib.parse import parse_qs, urlparse
 from asgiref.sync import sync_to_async
 
 from channels.models import CaughtMessage
+
+logger = logging.getLogger(__name__)
 
 _SEEN_KEYS: set[str] = set()
 _LOCK = threading.Lock()
@@ -36,10 +39,12 @@ class SmtpCatcher:
         message = message_from_bytes(envelope.content, policy=policy.default)
         part = message.get_body(("plain", "html"))
         body = part.get_content() if part is not None else ""
+        subject = str(message["Subject"] or "")
         for rcpt in envelope.rcpt_tos:
             await sync_to_async(_save, thread_sensitive=False)(
-                "email", rcpt, str(message["Subject"] or ""), body, envelope.content.decode(errors="replace")
+                "email", rcpt, subject, body, envelope.content.decode(errors="replace")
             )
+        logger.info("caught email to %s: %s", ", ".join(envelope.rcpt_tos), subject)
         return "250 Message accepted"
 
 
@@ -59,6 +64,7 @@ class HttpCatcher(BaseHTTPRequestHandler):
             duplicate = key in _SEEN_KEYS
             _SEEN_KEYS.add(key)
         if not duplicate:
+            logger.info("caught %s to %s", channel, data.get("to", ""))
             _save(
                 channel,
                 str(data.get("to", "")),
@@ -89,6 +95,8 @@ def start(smtp_port: int, http_port: int, host: str = "127.0.0.1"):
     """Start both catchers; returns a function that stops them."""
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd logs about seven INFO lines per SMTP session; the catcher logs one line per message.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(SmtpCatcher(), hostname=host, port=smtp_port)
     controller.start()
     server = ThreadingHTTPServer((host, http_port), HttpCatcher)

@@ -119,7 +119,7 @@ USE_TZ = True
 
 # --- Static files ----------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -219,10 +219,21 @@ LOGGING = {
 }
 
 # --- Security in production ------------------------------------------------------------------------
+# Behind a TLS-terminating proxy, SECURE_PROXY_SSL_HEADER names the header it sets (e.g.
+# HTTP_X_FORWARDED_PROTO, value "https"); the proxy must overwrite that header on every request.
+# The redirect and HSTS are on by default; `manage.py check --deploy` lists what is still off.
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    _proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+    if _proxy_ssl_header:
+        SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https")
 
 # --- Product settings ------------------------------------------------------------------------------
 OC_PREVIEW_ROWS_MAX = env.int("OC_PREVIEW_ROWS_MAX", default=100)

@@ -7,6 +7,7 @@ import os
 import signal
 import smtplib
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,7 +46,7 @@ def _smtp_noop(port: int) -> int:
 
 def test_demo_setup_is_idempotent_and_the_platform_serves(tmp_path):
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TESTING"}},
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TESTING", "EMAIL_URL"}},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "DEBUG": "true",
         "DEMO_ADMIN_PASSWORD": "demo-pass-123",
@@ -109,9 +110,37 @@ def test_demo_setup_is_idempotent_and_the_platform_serves(tmp_path):
         assert json.loads(_get(f"http://127.0.0.1:{http_port}/status?idempotency_key=x")[1]) == {
             "accepted": False
         }
+        # the platform's own e-mail (a job, as lifecycle notifications are) reaches the SMTP catcher
+        manage(
+            "shell",
+            "-c",
+            "from django_q.tasks import async_task; async_task('django.core.mail.send_mail', "
+            "'Approval requested: demo', 'body', None, ['approver@example.test'])",
+        )
+        assert _caught(tmp_path / "demo.sqlite3", "approver@example.test") == [
+            ("email", "Approval requested: demo")
+        ]
     finally:
         platform.send_signal(signal.SIGINT)
         output, _ = platform.communicate(timeout=60)
     assert platform.returncode == 0, output
     assert "Q Cluster" in output and "stopped" in output
     assert f"catching SMTP on 127.0.0.1:{smtp_port}" in output
+    assert f"EMAIL_URL=smtp://127.0.0.1:{smtp_port}" in output
+    # one log line per caught message, not aiosmtpd's session chatter
+    assert output.count("caught email to approver@example.test: Approval requested: demo") == 1
+    assert "mail.log" not in output
+    assert "ConnectionRefusedError" not in output
+
+
+def _caught(database: Path, recipient: str) -> list[tuple[str, str]]:
+    """Wait (up to a minute) for the catcher's row: the job cluster polls, then sends."""
+    deadline = time.monotonic() + 60
+    while True:
+        with sqlite3.connect(database, timeout=20) as connection:
+            rows = connection.execute(
+                "SELECT channel, subject FROM oc_channels_caughtmessage WHERE recipient = ?", [recipient]
+            ).fetchall()
+        if rows or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.5)

@@ -50,3 +50,39 @@ def test_demo_channels_send_to_the_catchers(catalog, campaign, settings):
         ("email", "bob@other.test", "Hi Bob", "t\r\n"),
         ("sms", "+15550000001", "", "Hi Ann"),
     ]
+
+
+def test_the_catchers_log_one_line_per_message(caplog):
+    # given: both catchers on free ports
+    import json
+    import logging
+    import smtplib
+    import urllib.request
+    from email.message import EmailMessage
+
+    smtp_port, http_port = free_port(), free_port()
+    caplog.set_level(logging.INFO)
+    stop = catchers.start(smtp_port, http_port)
+    try:
+        # when: one e-mail to two recipients over SMTP, one SMS over HTTP
+        message = EmailMessage()
+        message["Subject"], message["From"] = "Hello", "demo@example.test"
+        message["To"] = "ann@example.test, bob@other.test"
+        message.set_content("hi")
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            smtp.send_message(message)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{http_port}/sms",
+            data=json.dumps({"to": "+15550000001", "text": "yo", "idempotency_key": "k-log"}).encode(),
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+            assert response.status == 200
+    finally:
+        stop()
+    # then: one log line per message, nothing else at INFO or above
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
+        "caught email to ann@example.test, bob@other.test: Hello",
+        "caught sms to +15550000001",
+    ]
+    assert CaughtMessage.objects.count() == 3

@@ -1,8 +1,10 @@
 """Run the web server, a django-q2 cluster and the demo's local catchers (SMTP + HTTP, where the demo
-channels deliver) together in the foreground; Ctrl-C stops all three."""
+channels deliver) together in the foreground; Ctrl-C stops all three. The platform's own e-mail
+(EMAIL_URL: lifecycle notifications, alerts) goes to the SMTP catcher too."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -28,23 +30,29 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, catcher_smtp_port: int, catcher_http_port: int, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        email_url = f"smtp://127.0.0.1:{catcher_smtp_port}"
+        env = {**os.environ, "EMAIL_URL": email_url}
         processes = {
-            "web": subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"]),  # noqa: S603
-            "jobs": subprocess.Popen([*manage, "qcluster"]),  # noqa: S603
+            "web": subprocess.Popen(  # noqa: S603
+                [*manage, "runserver", f"{host}:{port}", "--noreload"], env=env
+            ),
+            "jobs": subprocess.Popen([*manage, "qcluster"], env=env),  # noqa: S603
             "catchers": subprocess.Popen(  # noqa: S603
                 [
                     *manage,
                     "run_catchers",
                     f"--smtp-port={catcher_smtp_port}",
                     f"--http-port={catcher_http_port}",
-                ]
+                ],
+                env=env,
             ),
         }
         catching = f"SMTP 127.0.0.1:{catcher_smtp_port}, HTTP 127.0.0.1:{catcher_http_port}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"serving http://{host}:{port}/admin/ with a job cluster and the demo catchers "
-                f"({catching}); Ctrl-C stops"
+                f"({catching}); the platform's e-mail goes to the SMTP catcher (EMAIL_URL={email_url}); "
+                "Ctrl-C stops"
             )
         )
         stopping = False
