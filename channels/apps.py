@@ -13,6 +13,11 @@ class ChannelsConfig(AppConfig):
 
         register_all()
 
+        # Approval pins channel configurations' content settings and capping rule sets (ADR 0003).
+        from channels.activities.pins import register_pins
+
+        register_pins()
+
         # Every targeting dimension gets the ledger and events as 1-N links, from the moment it exists.
         from audiences.catalog.hooks import dimension_created_hooks
         from channels.retargeting import retargeting_links_ensure

@@ -65,6 +65,7 @@ def rule_compile(
     catalog: CatalogSnapshot | None = None,
     strict: bool = True,
     actor=None,
+    pinned=None,
 ) -> CompiledRule:
     """Parse and compile ``rule`` over the dimension's rows; ``ValidationError`` (strict) on any error."""
     schema = _schema(dimension)
@@ -82,6 +83,7 @@ def rule_compile(
         catalog=catalog,
         options=options,
         actor=actor,
+        pinned=pinned,
     )
     if compiled.errors and strict:
         raise ValidationError(_error_dict(compiled.errors))
@@ -113,12 +115,16 @@ def rule_select(
     columns: list[str] | None = None,
     options: PlannerOptions | None = None,
     actor=None,
+    pinned=None,
 ) -> sa.Select:
     """SELECT of the dimension's key columns (labelled by field name) and ``columns``, filtered by ``rule``.
 
     ``None`` selects everyone. Raises ``ValidationError`` keyed by node path for an invalid rule.
+    With ``pinned`` (``PinnedDefinitions``), references expand frozen definitions, not stored rows.
     """
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, options=options, actor=actor)
+    compiled = rule_compile(
+        dimension=dimension, rule=rule, variables=variables, options=options, actor=actor, pinned=pinned
+    )
     return sa.select(*_columns(compiled, columns)).where(compiled.predicate)
 
 
@@ -317,7 +323,7 @@ def rule_distribution(*, actor, dimension, rule, field: str, limit: int = 20, va
     return {"values": values, "partial": distinct > len(values), "total": total}
 
 
-def audience_members_select(audience, *, actor=None) -> sa.Select:
+def audience_members_select(audience, *, actor=None, pinned=None) -> sa.Select:
     """The audience's members as a SELECT of the dimension's key columns (labelled by field name).
 
     Static: the stored members. Rule-based: the rule, evaluated when the statement runs.
@@ -327,7 +333,7 @@ def audience_members_select(audience, *, actor=None) -> sa.Select:
 
     dimension = audience.dimension
     if audience.kind == AudienceKind.RULE:
-        return rule_select(dimension=dimension, rule=audience.rule, actor=actor)
+        return rule_select(dimension=dimension, rule=audience.rule, actor=actor, pinned=pinned)
     keys = [f for f in dimension.schema.fields.all() if f.primary_key]
     keys.sort(key=lambda f: (f.position, f.pk))
     if audience.computed_at is None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.activities import registry
 from campaigns.activities.base import Outcome
-from campaigns.engine import scheduler
+from campaigns.engine import rules, scheduler
 from campaigns.engine.context import ExecutionContext, InputTable, run_memo
 from campaigns.engine.events import run_event
 from campaigns.engine.graphcache import graph_of
@@ -99,9 +99,10 @@ def _execute(task: Task, started: float) -> None:
         config = activity_type.parse(engine_hooks.live_config(run, activity))
         held = engine_hooks.hold(run, activity, activity_type, config)
         try:
-            outcome = (
-                Outcome(pause=True, message=held) if held else activity_type.execute(ctx, inputs, config)
-            )
+            with rules.pinned_definitions(engine_hooks.live_pins(run)):
+                outcome = (
+                    Outcome(pause=True, message=held) if held else activity_type.execute(ctx, inputs, config)
+                )
         finally:
             ctx.cleanup()
         outcome_pause, message, wait_until = outcome.pause, outcome.message, outcome.wait_until

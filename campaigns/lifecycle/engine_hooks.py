@@ -2,6 +2,8 @@
 
 * ``live_config``: the activity's configuration read from the launched version's canonical text
   (after checking its hash), never from the editable rows: a live run executes the approved bytes.
+* ``live_pins``: the version's pinned saved filter and audience definitions, which the run's rules
+  compile from (``campaigns.lifecycle.pins``).
 * ``hold``: a one-time campaign's channel activity waits for a send confirmation.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.lifecycle.pins import pinned_definitions
 from campaigns.lifecycle.versions import frozen_document
 from campaigns.models import Launch, RunKind, ScheduleKind, SendConfirmation
 from campaigns.models.lifecycle import ONE_TIME_KINDS
@@ -39,6 +42,12 @@ def live_config(run, activity):
         if item["key"] == activity.key:
             return item.get("config") or {}
     raise ValueError(_("Activity %(key)s is not in the published version.") % {"key": activity.key})
+
+
+def live_pins(run):
+    """The pinned definitions a launched live run compiles references from (None otherwise)."""
+    document = _launched_document(run)
+    return None if document is None else pinned_definitions(document)
 
 
 def hold(run, activity, activity_type, config):

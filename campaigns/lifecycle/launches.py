@@ -21,7 +21,8 @@ from accounts.permissions import can
 from campaigns import events
 from campaigns.lifecycle import machine
 from campaigns.lifecycle.parameters import typed_variables
-from campaigns.lifecycle.versions import current_hash, frozen_document
+from campaigns.lifecycle.pins import pins_changes
+from campaigns.lifecycle.versions import frozen_document, version_matches
 from campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -80,9 +81,12 @@ def launch_start(
         launch.message = _("Skipped: the previous run is still going.")
         return _record(launch, campaign)
     try:
-        frozen_document(version)
-        if current_hash(campaign) != version.content_hash:
+        document = frozen_document(version)
+        if not version_matches(campaign, version):
             raise ValueError(_("The stored campaign differs from the published version."))
+        changed = pins_changes(document)
+        if changed:  # a pinned channel configuration or capping rule set differs: refused, not sent
+            raise ValueError(" ".join(changed))
     except ValueError as exc:
         launch.outcome, launch.message = LaunchOutcome.FAILED, str(exc)
         return _record(launch, campaign)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can, can_model
 from campaigns import events
-from campaigns.lifecycle import machine, notifications
-from campaigns.lifecycle.versions import campaign_document, canonical_text, content_hash, current_hash
+from campaigns.lifecycle import machine, notifications, pins
+from campaigns.lifecycle.versions import campaign_document, canonical_text, content_hash, version_matches
 from campaigns.models import (
     Campaign,
     CampaignSchedule,
@@ -81,6 +81,10 @@ def campaign_request_approval(*, actor, campaign: Campaign, comment: str = "") -
             {"test_run": _("Run a test of the current graph without errors before requesting approval.")}
         )
     document = campaign_document(locked)
+    pinned = pins.pins_collect(owner=locked.owner, graph=document["graph"])
+    if pinned:
+        pins.pins_check_fresh(pins=pinned, test_run=test_run)
+        document[pins.PINS] = pinned
     text = canonical_text(document)
     previous = latest_version(locked)
     version = CampaignVersion(
@@ -119,9 +123,10 @@ def campaign_approve(*, actor, campaign: Campaign, comment: str = "") -> Campaig
     version = _pending(locked)
     if version.requested_by_id == actor.pk and not self_approval_allowed():
         raise PermissionDenied(_("You requested this approval; another approver must review it."))
-    if current_hash(locked) != version.content_hash:
+    if not version_matches(locked, version):
         _void(locked, version, actor, _("The campaign changed after the approval was requested."))
         raise ValidationError({"version": _("The campaign changed since the request; it is back in draft.")})
+    pins.pins_require_unchanged(version.document)
     version.state = VersionState.APPROVED
     version.reviewed_by, version.reviewed_at, version.review_comment = actor, timezone.now(), comment
     version.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
@@ -201,10 +206,11 @@ def campaign_publish(*, actor, campaign: Campaign) -> Campaign:
     locked = _lock(campaign)
     machine.check(actor=actor, campaign=locked, action="publish")
     version = latest_version(locked, VersionState.APPROVED)
-    if version is None or current_hash(locked) != version.content_hash:
+    if version is None or not version_matches(locked, version):
         if version is not None:
             _void(locked, version, actor, _("The campaign changed after approval."))
         raise ValidationError({"version": _("The stored campaign differs from the approved version.")})
+    pins.pins_require_unchanged(version.document)
     kind = schedule_kind(version)
     schedule_rule_check(version.document["schedule"])
     version.state = VersionState.PUBLISHED

@@ -47,6 +47,21 @@ def current_hash(campaign: Campaign) -> str:
     return content_hash(canonical_text(campaign_document(campaign)))
 
 
+def approved_part(document: dict) -> dict:
+    """The part of a version's document the stored campaign must still match: graph and schedule (the
+    ``pins`` section holds copies of other objects, checked by ``campaigns.lifecycle.pins``)."""
+    return {key: document[key] for key in ("graph", "schedule") if key in document}
+
+
+def version_matches(campaign: Campaign, version: CampaignVersion) -> bool:
+    """Whether the stored graph and schedule still hash to what ``version`` froze (False if tampered)."""
+    try:
+        document = frozen_document(version)
+    except ValueError:
+        return False
+    return current_hash(campaign) == content_hash(canonical_text(approved_part(document)))
+
+
 def frozen_document(version: CampaignVersion) -> dict:
     """The version's document read back from its canonical text, after checking the text's hash."""
     if content_hash(version.document_text) != version.content_hash:

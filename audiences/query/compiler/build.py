@@ -118,6 +118,8 @@ class RuleCompiler:
     expanding: tuple[str, ...] = ()
     # Whose permissions resolve saved filter and audience references; None resolves shared ones only.
     actor: Any = None
+    # An approved version's frozen definitions (``references.PinnedDefinitions``): used instead of rows.
+    pinned: Any = None
 
     def __post_init__(self):
         self.planner = Planner(self.options)
@@ -411,17 +413,21 @@ def compile_rule(
     catalog: CatalogSnapshot | None = None,
     options: PlannerOptions | None = None,
     actor=None,
+    pinned=None,
 ) -> CompiledRule:
     """Compile a parsed rule over the rows of ``schema`` (a Schema) for ``dialect``.
 
     References to saved filters and audiences resolve only to those ``actor`` may view (shared ones
-    when no actor is given): a reference is never a way around ``restrict``.
+    when no actor is given): a reference is never a way around ``restrict``. With ``pinned`` (a live
+    run of an approved version) they expand the frozen definitions instead.
     """
     if catalog is None:
         from audiences.query.compiler.catalog_cache import catalog_snapshot
 
         catalog = catalog_snapshot()
-    compiler = RuleCompiler(catalog, dialect, dict(variables or {}), options or PlannerOptions(), actor=actor)
+    compiler = RuleCompiler(
+        catalog, dialect, dict(variables or {}), options or PlannerOptions(), actor=actor, pinned=pinned
+    )
     info = catalog.info(schema)
     base = compiler.aliases.new(info)
     part = sa.true() if rule is None else compiler.node_sql(rule, Scope(info, base))

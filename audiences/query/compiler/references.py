@@ -3,9 +3,16 @@
 A saved filter is expanded in place with its parameter values (checked against its declared parameters);
 a rule-based audience is expanded in place; a static audience is a semi-join on its members table.
 Expansion cycles (a filter that reaches itself) are errors, not infinite loops.
+
+A compile may carry ``PinnedDefinitions`` (an approved campaign version's frozen copies): a reference
+then expands the pinned rule and parameters instead of the stored row, nested references included,
+and a reference the pins do not hold is an error (fail closed). Static audiences are still read from
+their members table: membership is read when the statement runs.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from django.utils.translation import gettext as _
@@ -18,6 +25,15 @@ PARAMETER_TYPES = {
     t.value: t
     for t in (Type.STRING, Type.INTEGER, Type.DECIMAL, Type.FLOAT, Type.BOOLEAN, Type.DATE, Type.DATETIME)
 }
+
+
+@dataclass(frozen=True)
+class PinnedDefinitions:
+    """Frozen definitions by id: ``filters[id] = {"schema", "rule", "parameters", "name"}`` and
+    ``audiences[id] = {"schema", "kind", "rule", "name"}`` (``schema`` is the dimension's schema id)."""
+
+    filters: dict[int, dict] = field(default_factory=dict)
+    audiences: dict[int, dict] = field(default_factory=dict)
 
 
 def parameter_values(declared: list[dict], given: dict, path: str) -> tuple[dict, list[tree.RuleError]]:
@@ -83,9 +99,29 @@ def visible(actor, queryset):
     return restrict(actor, "view", queryset)
 
 
+def _pinned_filter_predicate(compiler, node: tree.SavedFilterRef, scope):
+    pinned = compiler.pinned.filters.get(node.id)
+    if pinned is None:
+        return compiler.fail(
+            f"{node.path}.id" if node.path else "id",
+            _("This saved filter is not pinned by the approved version."),
+        )
+    if pinned["schema"] != scope.info.schema.pk:
+        return compiler.fail(node.path, _("This saved filter targets another dimension."))
+    values, errors = parameter_values(pinned.get("parameters") or [], node.parameters, node.path)
+    for error in errors:
+        compiler.fail(error.path, error.message)
+    if errors:
+        return sa.false()
+    variables = {**compiler.variables, **values}
+    return _expand(compiler, f"filter:{node.id}", pinned["rule"], scope, node.path, variables)
+
+
 def saved_filter_predicate(compiler, node: tree.SavedFilterRef, scope):
     from audiences.saved.models import SavedFilter
 
+    if compiler.pinned is not None:
+        return _pinned_filter_predicate(compiler, node, scope)
     saved = (
         visible(compiler.actor, SavedFilter.objects.select_related("dimension")).filter(pk=node.id).first()
     )
@@ -110,6 +146,19 @@ def audience_predicate(compiler, node: tree.AudienceRef, scope):
         visible(compiler.actor, Audience.objects.select_related("dimension")).filter(pk=node.audience).first()
     )
     where = f"{node.path}.audience" if node.path else "audience"
+    if compiler.pinned is not None:
+        pinned = compiler.pinned.audiences.get(node.audience)
+        if pinned is None:
+            return compiler.fail(where, _("This audience is not pinned by the approved version."))
+        if pinned["kind"] == AudienceKind.RULE:
+            if pinned["schema"] != scope.info.schema.pk:
+                return compiler.fail(where, _("This audience is a population of another dimension."))
+            inner = _expand(compiler, f"audience:{node.audience}", pinned["rule"], scope, node.path, {})
+            member = sa.func.coalesce(inner, sa.false())
+            return sa.not_(member) if node.negated else member
+        # A static audience: its members are read at launch (as the owner may see it now).
+        if audience is not None and audience.kind != AudienceKind.STATIC:
+            return compiler.fail(where, _("This audience is no longer static; request approval again."))
     if audience is None:
         return compiler.fail(where, _("Unknown audience."))
     if audience.dimension.schema_id != scope.info.schema.pk:
