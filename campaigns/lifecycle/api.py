@@ -20,7 +20,7 @@ from api.permissions import ProfilePermission, requires
 from audit.api.serializers import DomainEventSerializer
 from audit.api.views import DomainEventFilterSet
 from audit.models import DomainEvent
-from campaigns.lifecycle import holds, launches, services
+from campaigns.lifecycle import holds, launches, pins, services
 from campaigns.lifecycle import serializers as s
 from campaigns.lifecycle.selectors import version_changes
 from campaigns.models import Campaign, CampaignVersion, Launch
@@ -148,6 +148,7 @@ class CampaignLifecycleViewSet(viewsets.GenericViewSet):
         except ObjectDoesNotExist as exc:
             raise Http404 from exc
         version.changes = version_changes(version)
+        version.document = pins.document_for(request.user, version.document)  # private pins hidden
         return Response(s.VersionDetailSerializer(version).data)
 
     # --- schedule ----------------------------------------------------------------------------------------
