@@ -140,5 +140,14 @@ class CampaignVersionAdmin(ReadOnlyModelAdmin):
     search_fields = ["campaign__name", "content_hash"]
     exclude = ["document_text"]
 
+    def get_object(self, request, object_id, from_field=None):
+        """Read-only: the document shown hides pinned definitions the user may not view (never saved)."""
+        from campaigns.lifecycle.pins import document_for
+
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.document = document_for(request.user, obj.document)
+        return obj
+
 
 from campaigns.lifecycle import admin_campaign as _admin_campaign  # noqa: E402, F401 - buttons, schedule page

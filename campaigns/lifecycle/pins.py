@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from audiences.query.compiler.references import PinnedDefinitions, visible
 
@@ -293,9 +292,6 @@ class PinRow:
     kind: str
     pinned_at: str
     note: str = ""
-
-
-HIDDEN_NOTE = gettext_lazy("%(n)s private pinned definition(s) you may not view.")
 
 
 def pin_rows(*, actor, document: dict, pinned_at) -> tuple[list[PinRow], int]:

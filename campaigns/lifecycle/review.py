@@ -88,9 +88,14 @@ def message_previews(*, actor, version: CampaignVersion) -> list[MessagePreview]
 
 
 def review_context(*, actor, version: CampaignVersion) -> dict:
+    from campaigns.lifecycle.pins import pin_rows
+
+    rows, hidden = pin_rows(actor=actor, document=version.document, pinned_at=version.requested_at)
     return {
         "version": version,
+        "pins": rows,
+        "pins_hidden": hidden,
         "changes": version_changes(version),
         "counts": test_run_counts(version),
-        "messages": message_previews(actor=actor, version=version),
+        "message_previews": message_previews(actor=actor, version=version),
     }
