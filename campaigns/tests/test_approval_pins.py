@@ -239,3 +239,37 @@ def test_private_pinned_definitions_are_hidden_from_who_may_not_view_them(
     # then: the owner sees the definitions, the Viewer only that something is hidden
     assert {p["name"] for p in mine} == {"Tier", "Chosen tier"}
     assert all(p == {"id": p["id"], "hidden": True} for p in theirs) and len(theirs) == 2
+
+
+def test_the_version_admin_page_hides_private_pinned_definitions(shop, manager, approver, drive, client):
+    # given: an approved version pinning the owner's private filters
+    from campaigns.models import CampaignVersion
+
+    dimension = shop.dimensions["customers"]
+    _inner, outer = _tier_filters(manager, dimension)
+    campaign = campaign_with(
+        manager,
+        [
+            A(
+                "target",
+                "targeting.build_audience",
+                dimension="customers",
+                rule={"type": "saved_filter", "id": outer.pk},
+            ),
+            A("done", "flow.end"),
+        ],
+        [T("target", "done")],
+    )
+    _approve(drive, campaign, manager, approver)
+    version = CampaignVersion.objects.get(campaign=campaign)
+    url = f"/admin/campaigns/campaignversion/{version.pk}/change/"
+    # when: the Approver (who may not view the owner's private filters) opens the version in the admin
+    client.force_login(approver)
+    response = client.get(url)
+    # then: the page shows that definitions are hidden, not the definitions
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Chosen tier" not in page and "hidden" in page
+    # and the stored version still holds the definitions (the read-only page never saves)
+    version.refresh_from_db()
+    assert {p["name"] for p in version.document["pins"]["saved_filters"]} == {"Tier", "Chosen tier"}
