@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from accounts.permissions import can_preview_personal_data
 from campaigns.activities import registry
 from campaigns.activities.config import ConfigError
-from campaigns.lifecycle.selectors import test_run_counts, version_changes
+from campaigns.activities.labels import field_label
+from campaigns.lifecycle.review_rows import change_rows, count_rows
+from campaigns.lifecycle.selectors import previous_approved, test_run_counts, version_changes
 from campaigns.models import CampaignVersion
 
 
@@ -19,6 +21,7 @@ from campaigns.models import CampaignVersion
 class MessagePreview:
     activity_key: str
     channel: str
+    activity_label: str = ""
     parts: list[tuple[str, str]] = field(default_factory=list)  # (part, rendered text or HTML)
     error: str = ""
     sample: bool = True
@@ -56,7 +59,11 @@ def message_previews(*, actor, version: CampaignVersion) -> list[MessagePreview]
         activity_type = registry.get(item["type"])
         if activity_type is None or not activity_type.is_channel:
             continue
-        preview = MessagePreview(item["key"], activity_type.channel)
+        preview = MessagePreview(
+            item["key"],
+            activity_type.channel,
+            activity_label=item.get("label") or str(activity_type.label),
+        )
         try:
             config = activity_type.parse(item.get("config") or {})
         except ConfigError as exc:
@@ -80,7 +87,8 @@ def message_previews(*, actor, version: CampaignVersion) -> list[MessagePreview]
             preview.sample = False
         try:
             for path, source, html in template_parts(activity_type.channel, config.content):
-                preview.parts.append((path, render(source, context, html=html)))
+                part = field_label(path.rsplit(".", 1)[-1])
+                preview.parts.append((part, render(source, context, html=html)))
         except TemplateProblem as exc:
             preview.error = exc.message
         found.append(preview)
@@ -90,12 +98,15 @@ def message_previews(*, actor, version: CampaignVersion) -> list[MessagePreview]
 def review_context(*, actor, version: CampaignVersion) -> dict:
     from campaigns.lifecycle.pins import pin_rows
 
+    previous = previous_approved(version)
     rows, hidden = pin_rows(actor=actor, document=version.document, pinned_at=version.requested_at)
     return {
         "version": version,
         "pins": rows,
         "pins_hidden": hidden,
-        "changes": version_changes(version),
-        "counts": test_run_counts(version),
+        "changes": change_rows(
+            version_changes(version), previous.document if previous else None, version.document
+        ),
+        "counts": count_rows(test_run_counts(version), version.document),
         "message_previews": message_previews(actor=actor, version=version),
     }

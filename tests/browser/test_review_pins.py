@@ -126,4 +126,11 @@ def test_the_review_page_shows_what_the_version_pins(
     )
     # the message previews are not mistaken for the admin's flash messages
     assert page.locator("ul.messagelist").count() == 0
+    # what changed reads as labels and an outline, not as Python or JSON literals
+    changes = page.locator("table#changes")
+    assert changes.locator("tbody tr").count() > 0
+    assert "{'" not in changes.inner_text() and '{"' not in changes.inner_text()
+    assert "activity:" not in changes.inner_text()
+    counts = page.locator("table#counts").inner_text()
+    assert "→" in counts
     assert console_errors == []
