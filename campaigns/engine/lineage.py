@@ -14,7 +14,7 @@ Rows chosen by a condition on a personal field are not flagged: the flag follows
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.sql import elements, selectable
+from sqlalchemy.sql import elements, functions, selectable
 
 PERSONAL = "personal"
 
@@ -38,12 +38,14 @@ def flag_columns(columns: list[dict], statement) -> list[dict]:
 
 def _any_personal(roots) -> bool:
     seen: set[int] = set()
+    kept = []  # holds every visited element, so that no id in ``seen`` is reused by a new object
     stack = list(roots)
     while stack:
         element = stack.pop()
         if id(element) in seen:
             continue
         seen.add(id(element))
+        kept.append(element)
         verdict, more = _step(element)
         if verdict:
             return True
@@ -72,6 +74,8 @@ def _step(element) -> tuple[bool, list]:
         if element.is_literal and element.name == "*":
             return False, []  # count(*)
         return True, []  # a literal column or a column of an untyped table: origin unknown
+    if isinstance(element, functions.FunctionElement):
+        return False, list(element.get_children())  # its value comes from its arguments
     if isinstance(element, selectable.FromClause):
         return True, []
     if isinstance(element, elements.ClauseElement):
