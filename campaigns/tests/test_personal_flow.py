@@ -315,3 +315,16 @@ def test_lineage_follows_values_through_expressions_and_fails_closed():
     assert lineage.flag_columns([{"name": "id", "personal": False}], statement) == [
         {"name": "id", "personal": True}
     ]
+
+
+def test_load_file_columns_are_personal_unless_unmarked_and_junk_names_the_setting():
+    from campaigns.activities.config import ConfigError
+
+    load = registry.get("targeting.load_file")
+    config = load.parse(
+        {"file": "f.csv", "columns": [{"name": "email"}, {"name": "points", "personal": False}]}
+    )
+    assert [c.personal for c in config.columns] == [True, False]
+    with pytest.raises(ConfigError) as excinfo:
+        load.parse({"file": "f.csv", "columns": [{"name": "email", "personal": "no"}]})
+    assert excinfo.value.path == "columns.0.personal"
