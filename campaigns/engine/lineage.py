@@ -13,10 +13,13 @@ Rows chosen by a condition on a personal field are not flagged: the flag follows
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from sqlalchemy.sql import elements, functions, selectable
 
 PERSONAL = "personal"
+logger = logging.getLogger(__name__)
 
 
 def personal_flags(statement) -> list[bool]:
@@ -30,6 +33,9 @@ def flag_columns(columns: list[dict], statement) -> list[dict]:
     match the statement's columns cannot be traced: every column is then personal."""
     flags = personal_flags(statement)
     if len(flags) != len(columns):
+        logger.warning(
+            "Column descriptions do not match the statement (%d, %d): all personal", len(columns), len(flags)
+        )
         return [{**c, PERSONAL: True} for c in columns]
     return [
         {**c, PERSONAL: bool(c.get(PERSONAL, True)) or flag} for c, flag in zip(columns, flags, strict=True)
