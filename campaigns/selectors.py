@@ -39,7 +39,7 @@ def transition_result_preview(*, actor, result: TransitionResult, limit: int | N
         raise ValidationError({"result": _("The working tables of this run were purged.")})
     limit = min(limit or 20, settings.OC_PREVIEW_ROWS_MAX)
     allowed = can_preview_personal_data(actor)
-    shown = [c for c in result.columns if allowed or not c.get("personal")]
+    shown = [c for c in result.columns if allowed or not c.get("personal", True)]  # unknown: personal
     hidden = [c["name"] for c in result.columns if c not in shown]
     names = [c["name"] for c in shown]
     rows = worktables.preview(result.table_name, names, limit) if names else []

@@ -28,6 +28,7 @@ def field_column(field: Field, *, nullable: bool | None = None) -> sa.Column:
         primary_key=field.primary_key,
         nullable=(not field.required) if nullable is None else nullable,
         autoincrement=False,
+        info={"personal": field.is_personal},  # read by campaigns.engine.lineage
     )
 
 

@@ -63,6 +63,7 @@ FIELD_LABELS = {
     "order_by": _("Order by"),
     "output": _("Output"),
     "path": _("Path"),
+    "personal": _("Personal data"),
     "prefix": _("Prefix"),
     "preheader": _("Preheader"),
     "primary": _("Primary input"),

@@ -19,7 +19,7 @@ from django.db import connection
 
 from audiences.catalog.models import TargetingDimension
 from audiences.catalog.selectors import schema_fields, schema_table
-from campaigns.engine import worktables
+from campaigns.engine import lineage, worktables
 
 SA_TYPES = {
     "string": sa.String,
@@ -106,7 +106,14 @@ class InputTable:
     table: sa.Table = field(init=False)
 
     def __post_init__(self):
-        cols = [sa.Column(c["name"], SA_TYPES.get(c["type"] or "", sa.String)()) for c in self.columns]
+        cols = [
+            sa.Column(
+                c["name"],
+                SA_TYPES.get(c["type"] or "", sa.String)(),
+                info={"personal": bool(c.get("personal", True))},  # unknown: personal (lineage)
+            )
+            for c in self.columns
+        ]
         self.table = sa.Table(self.name, sa.MetaData(), *cols)
 
     @property
@@ -199,11 +206,14 @@ class ExecutionContext:
     def emit(
         self, output: str, select, *, dimension, key_columns: list[str], columns: list[dict]
     ) -> int | None:
-        """Materialise ``select`` as the working table of ``output``; None when nothing is wired to it."""
+        """Materialise ``select`` as the working table of ``output``; None when nothing is wired to it.
+        A column is personal when the activity says so or when it derives from a personal column
+        (``campaigns.engine.lineage``)."""
         transition = self.wired.get(output)
         if transition is None:
             return None
         name = worktables.working_table_name(self.run.pk, transition.pk)
+        columns = lineage.flag_columns(columns, select)
         count = worktables.create(name, select, key_columns, log=self.log_sql, replace=self.retried)
         self.produced[output] = Produced(name, count, dimension, key_columns, columns)
         return count
@@ -228,6 +238,7 @@ class ExecutionContext:
     def scratch(self, select, key_columns: list[str], columns: list[dict]) -> InputTable:
         """An intermediate table of this task (dropped when the task ends)."""
         name = worktables.scratch_table_name(self.task.pk, len(self._scratch))
+        columns = lineage.flag_columns(columns, select)
         count = worktables.create(name, select, key_columns, log=self.log_sql, replace=self.retried)
         self._scratch.append(name)
         return InputTable(self.activity.key, name, count, None, key_columns, columns)

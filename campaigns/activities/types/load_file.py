@@ -36,6 +36,9 @@ class FileColumn:
     name: str
     type: Literal["string", "integer", "bigint", "float", "boolean", "date", "datetime"] = "string"
     required: bool = False
+    # Personal data until the user says otherwise: a file's content is unknown to the platform, so
+    # previews mask the column for profiles without the personal-data permission.
+    personal: bool = True
 
 
 @dataclass
@@ -139,7 +142,10 @@ class LoadFile(ActivityType):
                     batch = []
         if batch:
             database.execute(sa.insert(table).values(batch))
-        columns = [column_meta(LINE, "bigint"), *(column_meta(c.name, c.type) for c in config.columns)]
+        columns = [
+            column_meta(LINE, "bigint"),
+            *(column_meta(c.name, c.type, c.personal) for c in config.columns),
+        ]
         ctx.adopt("out", name, dimension=None, key_columns=[LINE], columns=columns)
         message = gettext("%(n)s lines rejected.") % {"n": len(rejects)} if rejects else ""
         return Outcome(message=message)

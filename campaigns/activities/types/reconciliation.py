@@ -112,7 +112,9 @@ class Reconciliation(ActivityType):
         names = [k["name"] for k in keys]
         d = schema_table(dim.schema).alias("d")
         on = self._on(ctx, config, dim, d, f, names)
-        file_cols = [c for c in inp.columns if c["name"] not in (LINE, *names)]
+        file_cols = self._flag_matched(
+            config, dim, [c for c in inp.columns if c["name"] not in (LINE, *names)]
+        )
         rank = (
             sa.func.row_number().over(partition_by=[d.c[n] for n in names], order_by=f.c[LINE]).label("oc_rn")
         )
@@ -131,6 +133,15 @@ class Reconciliation(ActivityType):
             )
             ctx.emit("unmatched", unmatched, dimension=None, key_columns=[LINE], columns=inp.columns)
         return Outcome()
+
+    @staticmethod
+    def _flag_matched(config, dim, file_cols: list[dict]) -> list[dict]:
+        """A file column compared with a personal field holds (or reveals) that field's values: it is
+        personal whatever the file's own flag says."""
+        fields = schema_fields(dim.schema)
+        matched = {k.column for k in config.keys if fields[k.field].is_personal}
+        matched |= {c.column for c in config.conditions if fields[c.field].is_personal}
+        return [{**c, "personal": True} if c["name"] in matched else c for c in file_cols]
 
     @staticmethod
     def _on(ctx, config, dim, d, f, names):
