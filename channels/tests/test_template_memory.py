@@ -89,8 +89,9 @@ CHILD = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def attack_results():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT), "TESTING": "true"}
-    done = subprocess.run(
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)}
+    env["TESTING"] = "true"
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", CHILD],
         input=json.dumps(ATTACKS),
         capture_output=True,
@@ -154,3 +155,63 @@ def test_legitimate_templates_that_build_strings_and_lists_still_render():
     assert rendered == (
         "HELLO ANN LEE! Ann Lee in Paris 200 1490 SKU-0,SKU-1,SKU-2 ['SKU-0', 'SKU-1'] 1/2 ----------"
     )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+        "{{ " + "[" * 3000 + "]" * 3000 + " }}",
+        "{{ " + "{'a': " * 3000 + "1" + "}" * 3000 + " }}",
+        "{{ " + "(" * 51 + "1" + ")" * 51 + " }}",
+        "{{ " + "not " * 3000 + "x }}",
+        "{{ x" + "|e" * 3000 + " }}",
+        "{% if x %}" * 3000 + "{% endif %}" * 3000,
+    ],
+)
+def test_a_template_nested_too_deep_is_a_template_error(source):
+    from channels.personalization.templates import TemplateProblem, render
+
+    # when / then: a clear template error, not a RecursionError (a 500)
+    with pytest.raises(TemplateProblem, match="nested"):
+        render(source, {"x": 1})
+
+
+def test_moderate_nesting_still_renders():
+    from channels.personalization.templates import render
+
+    # when / then
+    assert render("{{ " + "(" * 50 + "1 + 1" + ")" * 50 + " }}", {}) == "2"
+    assert render("{{ [[[1, 2], [3]], {'a': (4,)}] }}", {}) == "[[[1, 2], [3]], {'a': (4,)}]"
+
+
+@pytest.mark.parametrize(
+    ("subject", "message"),
+    [
+        (_chain("V ~ V"), "builds too much data"),
+        ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "nested"),
+    ],
+)
+def test_graph_save_refuses_a_memory_or_nesting_attack_with_a_400(
+    catalog, email_configuration, api_as, subject, message
+):
+    from campaigns.services import campaign_create
+    from campaigns.tests.graphs import A, T
+
+    # given
+    admin = catalog["admin"]
+    campaign = campaign_create(actor=admin, name="Attack")
+    document = {
+        "version": 0,
+        "activities": [
+            A("src", "targeting.build_audience", dimension="customer"),
+            A("mail", "channel.email", configuration="mail", content={"subject": subject, "text": "x"}),
+        ],
+        "transitions": [T("src", "mail")],
+    }
+    # when
+    response = api_as(admin).put(f"/api/v1/campaigns/{campaign.pk}/graph/", document, format="json")
+    # then: a 400 naming the template, in the one error shape
+    assert response.status_code == 400, response.content[:500]
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert message in errors["activities.mail.config.content.subject"]
