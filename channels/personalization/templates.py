@@ -98,6 +98,9 @@ _PRINTING_FILTERS = frozenset(
         "xmlattr",
     ]
 )
+_SLOT = 8  # bytes of one list slot
+_SPLITTING_METHODS = frozenset({"split", "rsplit", "splitlines"})
+_SPLIT_BYTES_PER_CHAR = 28  # a one-character piece (about 50 bytes) and its slot, every other character
 _OPENING = {TOKEN_LPAREN, TOKEN_LBRACKET, TOKEN_LBRACE}
 _CLOSING = {TOKEN_RPAREN, TOKEN_RBRACKET, TOKEN_RBRACE}
 _PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
@@ -183,6 +186,14 @@ def _charged_filter(name: str, function):
             for arg in args:
                 if isinstance(arg, list | tuple | dict | set):
                     budget.charge_value(arg)
+        elif name == "list":  # a string becomes one slot per character
+            for arg in args:
+                if isinstance(arg, str):
+                    budget.charge(_SLOT * len(arg))
+        elif name == "sum":  # ``sum(start=[])`` concatenates lists: the slots of all of them
+            for arg in args:
+                if isinstance(arg, list | tuple):
+                    budget.charge(_SLOT * sum(len(i) for i in arg if isinstance(i, list | tuple)))
         result = function(*args, **kwargs)
         budget.charge_result(result)
         return result
@@ -469,6 +480,8 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
                 _check_replace(owner, *args[:3], **kwargs)
             elif method == "translate" and len(args) == 1:
                 _check_translate(owner, args[0])
+            elif method in _SPLITTING_METHODS:  # at worst one small string per two characters
+                budget.charge(len(owner) * _SPLIT_BYTES_PER_CHAR)
         result = super().call(__context, __obj, *args, **kwargs)
         budget.charge_result(result)
         return result
