@@ -66,7 +66,10 @@ def analyze_after_load(schema: Schema, result: LoadResult) -> str:
             "ANALYZE %(table)s: %(changed)d row(s) changed, more than a tenth of the %(known)d the "
             "statistics knew of."
         ) % {"table": table, "changed": changed, "known": known}
-    return _("ANALYZE %(table)s: %(changed)d row(s) loaded into a table without statistics (empty).") % {
+    return _(
+        "ANALYZE %(table)s: %(changed)d row(s) loaded into a table without statistics "
+        "(new, empty or never analyzed)."
+    ) % {
         "table": table,
         "changed": changed,
     }
