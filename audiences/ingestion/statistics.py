@@ -51,7 +51,7 @@ def analyze_after_load(schema: Schema, result: LoadResult) -> str:
         return _("No row changed: statistics left as they were.")
     table = schema.table_name
     known = _known_rows(table)
-    if known is not None and known > 0 and changed * 1 <= known * ANALYZE_FRACTION:
+    if known is not None and known > 0 and changed <= known * ANALYZE_FRACTION:
         return _(
             "%(changed)d row(s) changed, not more than a tenth of the %(known)d the statistics know of: "
             "no ANALYZE."
