@@ -221,3 +221,28 @@ def test_graph_save_refuses_a_memory_or_nesting_attack_with_a_400(
     assert response.status_code == 400, response.content[:500]
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert message in errors["activities.mail.config.content.subject"]
+
+
+def test_a_send_fails_only_the_recipient_whose_data_makes_the_template_explode(
+    catalog, campaign, email_configuration, smtp_sink
+):
+    from channels.delivery.sender import send_delivery
+    from channels.models import LedgerEntry, LedgerState
+    from channels.tests.conftest import email_config, prepared_delivery
+
+    # given: a template that doubles a string twelve times (120 MB), for Bob only
+    doublings = "".join("{% set s = s ~ s %}" for _ in range(12))
+    subject = (
+        "{% set s = recipient.first_name * 10000 %}"
+        "{% if recipient.first_name == 'Bob' %}" + doublings + "{{ s|length }}{% endif %}"
+        "Hi {{ recipient.first_name }}"
+    )
+    config = email_config(content={"subject": subject, "text": "x"})
+    delivery = prepared_delivery(catalog, campaign, [1, 2], config)
+    # when
+    send_delivery(delivery.pk)
+    # then: Ann's message went out; Bob's entry failed with the budget's reason
+    assert [m["Subject"] for _r, m in smtp_sink.messages] == ["Hi Ann"]
+    bob = LedgerEntry.objects.get(delivery=delivery, recipient_key="2")
+    assert bob.state == LedgerState.FAILED
+    assert "builds too much data" in bob.error
