@@ -94,6 +94,7 @@ class IngestionRunAdmin(RestrictedModelAdmin):
         "skipped",
         "rejected",
         "error",
+        "log",
         "rejects_preview",
         "created_by",
         "created_at",

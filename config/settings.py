@@ -239,6 +239,8 @@ if not DEBUG and not TESTING:
 OC_PREVIEW_ROWS_MAX = env.int("OC_PREVIEW_ROWS_MAX", default=100)
 # Channels: the longest a rendered message template may get (characters) before it is refused.
 OC_TEMPLATE_MAX_OUTPUT = env.int("OC_TEMPLATE_MAX_OUTPUT", default=1_000_000)
+# Channels: the most bytes of strings and lists one template render may build (doublings stop here).
+OC_TEMPLATE_MAX_MEMORY = env.int("OC_TEMPLATE_MAX_MEMORY", default=32 * 1024**2)
 # Ingestion: the largest file a load accepts, records per JSON batch call, rejected values kept per run.
 OC_INGEST_MAX_BYTES = env.int("OC_INGEST_MAX_BYTES", default=2 * 1024**3)
 OC_INGEST_JSON_MAX_RECORDS = env.int("OC_INGEST_JSON_MAX_RECORDS", default=10_000)

@@ -42,6 +42,7 @@ RUN_FIELDS = [
     "skipped",
     "rejected",
     "error",
+    "log",
     "created_by",
     "created_at",
     "started_at",

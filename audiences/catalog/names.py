@@ -21,6 +21,9 @@ TABLE_PREFIX = "oc_data_"
 MAX_SCHEMA_NAME_LENGTH = MAX_NAME_LENGTH - len(TABLE_PREFIX)
 # Column names the platform gives a meaning of its own (ingestion's change-data-capture column).
 PLATFORM_NAMES = frozenset({"_change_request_type"})
+# Column names PostgreSQL gives its system columns (a table cannot have a column of that name: CREATE
+# TABLE fails) and SQLite's aliases of the rowid (a column of that name hides it).
+SYSTEM_COLUMNS = frozenset({"xmin", "xmax", "cmin", "cmax", "ctid", "oid", "tableoid", "rowid", "_rowid_"})
 RESERVED_WORDS = frozenset(
     w.lower() for w in (*POSTGRESQL_RESERVED, *SQLiteIdentifierPreparer.reserved_words, *ANSI_RESERVED)
 )
@@ -45,8 +48,11 @@ def name_problem(value: object, *, max_length: int = MAX_NAME_LENGTH) -> str | N
 
 
 def validate_name(value: object) -> None:
-    """Model-field validator for field and link names."""
+    """Model-field validator for field and link names; field names become columns, so the system
+    column names of PostgreSQL and SQLite are refused as well."""
     problem = name_problem(value)
+    if not problem and value.lower() in SYSTEM_COLUMNS:
+        problem = _("“%(name)s” is the name of a database system column.") % {"name": value}
     if problem:
         raise ValidationError(problem, code="invalid_name")
 

@@ -11,6 +11,9 @@ import hashlib
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex, DropTable, ExecutableDDLElement
 
@@ -65,8 +68,32 @@ def _drop_column(element: DropColumn, compiler, **kw) -> str:
     return f"ALTER TABLE {table} DROP COLUMN {compiler.preparer.format_column(element.column)}"
 
 
+# PostgreSQL's "program limit exceeded" errors a table definition can hit: too many columns (54011),
+# a row too big (54000). They are the user's definition, not a server fault.
+_LIMIT_SQLSTATES = frozenset({"54000", "54011"})
+
+
+def _limit_problem(exc: DatabaseError) -> str | None:
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
+    if sqlstate in _LIMIT_SQLSTATES or str(exc).startswith("too many columns"):  # the latter: SQLite
+        return _("The database refuses this table definition: %(error)s") % {
+            "error": str(exc.__cause__).splitlines()[0]
+        }
+    return None
+
+
+def _execute_ddl(statement, key: str) -> None:
+    try:
+        database.execute(statement)
+    except DatabaseError as exc:
+        problem = _limit_problem(exc)
+        if problem is None:
+            raise
+        raise ValidationError({key: problem}) from None
+
+
 def create_table(schema: Schema, fields: list[Field]) -> None:
-    database.execute(CreateTable(build_table(schema, fields)))
+    _execute_ddl(CreateTable(build_table(schema, fields)), "fields")
 
 
 def drop_table(schema: Schema) -> None:
@@ -78,7 +105,7 @@ def add_column(schema: Schema, field: Field) -> None:
     table = sa.Table(schema.table_name, sa.MetaData())
     column = field_column(field, nullable=True)
     table.append_column(column)
-    database.execute(AddColumn(table, column))
+    _execute_ddl(AddColumn(table, column), "schema")
 
 
 def drop_column(schema: Schema, field: Field) -> None:

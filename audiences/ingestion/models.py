@@ -65,6 +65,7 @@ class IngestionRun(models.Model):
     skipped = models.BigIntegerField(_("skipped"), default=0)
     rejected = models.BigIntegerField(_("rejected rows"), default=0)
     error = models.TextField(_("error"), blank=True)
+    log = models.TextField(_("log"), blank=True, help_text=_("What the run did besides loading rows."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can_model
 from audiences.catalog.models import Schema
-from audiences.ingestion import fastpath, loader
+from audiences.ingestion import fastpath, loader, statistics
 from audiences.ingestion.models import (
     IngestionOrigin,
     IngestionReject,
@@ -199,6 +199,8 @@ class _Progress:
 
 
 def _finish(run: IngestionRun, result: loader.LoadResult | None, error: str = "") -> IngestionRun:
+    if result is not None and not error:
+        _log(run, statistics.analyze_after_load(run.schema, result))
     with transaction.atomic():
         if result is not None:
             for key, value in result.counts().items():
@@ -217,6 +219,12 @@ def _finish(run: IngestionRun, result: loader.LoadResult | None, error: str = ""
         run.error, run.finished_at = error, timezone.now()
         run.save()
     return run
+
+
+def _log(run: IngestionRun, line: str) -> None:
+    """One line in the run's log (saved with the run)."""
+    stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
+    run.log = f"{run.log}{stamp} {line}\n"
 
 
 def _rejected_message(result: loader.LoadResult, max_rejects: int | None) -> str:

@@ -12,6 +12,12 @@ specifications (``str.format``, ``format_map``, ``%`` and the ``format`` filter)
 ``join``, ``replace`` and ``translate`` refuse results longer than the output cap, and the rendered output
 is cut off with an error past ``settings.OC_TEMPLATE_MAX_OUTPUT`` characters.
 
+Bounded memory: every string and list a render builds (``~``, ``+``, ``*``, ``%``, ``str.format``,
+``join``, filters, method calls, printing a container) is charged to a per-render budget of
+``settings.OC_TEMPLATE_MAX_MEMORY`` bytes (``budget``; ``~`` through ``codegen``), so a doubling
+``{% set s = s ~ s %}`` stops at the budget instead of at the machine's memory. Brackets may nest at
+most ``MAX_NESTING`` deep, and a template too deep for the parser is a template error, not a crash.
+
 Bounded time: ``range`` gives at most ``MAX_RANGE`` numbers, and every render has a budget: each loop
 iteration (the items a ``for`` pulls and the bodies it runs, recursive ones included), sandboxed call and
 intercepted operator spends one step (a macro call ten), at most ``MAX_RENDER_STEPS`` steps and
@@ -23,15 +29,24 @@ from __future__ import annotations
 
 import re
 import time
-from functools import lru_cache, update_wrapper
+from functools import lru_cache, update_wrapper, wraps
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError, nodes, pass_context
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.filters import do_batch, do_center, do_format, do_indent, do_join, do_replace, do_slice, do_tojson
-from jinja2.runtime import Macro
+from jinja2.lexer import (
+    TOKEN_LBRACE,
+    TOKEN_LBRACKET,
+    TOKEN_LPAREN,
+    TOKEN_RBRACE,
+    TOKEN_RBRACKET,
+    TOKEN_RPAREN,
+    TokenStream,
+)
+from jinja2.runtime import Macro, markup_join, str_join
 from jinja2.sandbox import (
     ImmutableSandboxedEnvironment,
     SandboxedEscapeFormatter,
@@ -39,6 +54,9 @@ from jinja2.sandbox import (
 )
 from jinja2.utils import generate_lorem_ipsum
 from markupsafe import Markup
+
+from channels.personalization import budget
+from channels.personalization.codegen import BudgetedCodeGenerator
 
 MAX_TEMPLATE_CHARS = 200_000
 MAX_SEQUENCE = 100_000  # longest string or list one ``*`` or padding may build
@@ -50,6 +68,41 @@ MAX_RENDER_STEPS = 100_000  # loop iterations, calls and operators in one render
 MACRO_CALL_STEPS = 10  # a macro call costs about ten times a loop step
 MAX_RENDER_SECONDS = 1.0  # CPU time of one render
 MAX_JSON_INDENT = 100
+MAX_NESTING = 50  # brackets ( [ { open at once in one expression
+# Filters that turn a container into text (``str()`` of every item): charged by the text they will build.
+_PRINTING_FILTERS = frozenset(
+    [
+        "string",
+        "pprint",
+        "tojson",
+        "e",
+        "escape",
+        "forceescape",
+        "safe",
+        "upper",
+        "lower",
+        "capitalize",
+        "title",
+        "trim",
+        "striptags",
+        "wordwrap",
+        "truncate",
+        "urlencode",
+        "urlize",
+        "center",
+        "indent",
+        "format",
+        "replace",
+        "wordcount",
+        "filesizeformat",
+        "xmlattr",
+    ]
+)
+_SLOT = 8  # bytes of one list slot
+_SPLITTING_METHODS = frozenset({"split", "rsplit", "splitlines"})
+_SPLIT_BYTES_PER_CHAR = 28  # a one-character piece (about 50 bytes) and its slot, every other character
+_OPENING = {TOKEN_LPAREN, TOKEN_LBRACKET, TOKEN_LBRACE}
+_CLOSING = {TOKEN_RPAREN, TOKEN_RBRACKET, TOKEN_RBRACE}
 _PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 _STEP_FILTER = "_oc_step"
 _COUNTED_FILTER = "_oc_counted"
@@ -116,7 +169,59 @@ def _joined(separator: str, items) -> list:
     items = list(items)
     size = len(separator) * max(len(items) - 1, 0) + sum(len(i) for i in items if isinstance(i, str))
     _check_result_size(size)
+    budget.charge(
+        budget.str_bytes(separator) * max(len(items) - 1, 0)
+        + sum(budget.estimate(i) for i in items if isinstance(i, str | list | tuple | dict))
+    )
     return items
+
+
+def _charged_filter(name: str, function):
+    """A filter that charges what it is given to print (containers) and what it returns."""
+    printing = name in _PRINTING_FILTERS
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        if printing:
+            for arg in args:
+                if isinstance(arg, list | tuple | dict | set):
+                    budget.charge_value(arg)
+        elif name == "list":  # a string becomes one slot per character
+            for arg in args:
+                if isinstance(arg, str):
+                    budget.charge(_SLOT * len(arg))
+        elif name == "sum":  # ``sum(start=[])`` concatenates lists: the slots of all of them
+            for arg in args:
+                if isinstance(arg, list | tuple):
+                    budget.charge(_SLOT * sum(len(i) for i in arg if isinstance(i, list | tuple)))
+        result = function(*args, **kwargs)
+        budget.charge_result(result)
+        return result
+
+    return wrapper
+
+
+def _nesting_bounded(stream: TokenStream) -> TokenStream:
+    """The lexer's tokens, refused once brackets nest deeper than ``MAX_NESTING`` (the parser recurses
+    once per level: 3,000 levels would exhaust Python's stack)."""
+
+    def tokens():
+        depth = 0
+        for token in stream:
+            if token.type in _OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise TemplateSyntaxError(
+                        _("Brackets are nested more than %(n)d deep.") % {"n": MAX_NESTING},
+                        token.lineno,
+                        stream.name,
+                        stream.filename,
+                    )
+            elif token.type in _CLOSING:
+                depth = max(depth - 1, 0)
+            yield token
+
+    return TokenStream(tokens(), stream.name, stream.filename)
 
 
 def _check_replace(text: str, old: str, new: str, count: int = -1) -> None:
@@ -189,6 +294,7 @@ def _bounded_range(*args):
 class _BoundedFormatterMixin:
     def format_field(self, value, format_spec):
         _check_format_spec(format_spec)
+        budget.charge_value(value)  # each field is a copy of (or the text of) its value
         return super().format_field(value, format_spec)
 
 
@@ -204,9 +310,11 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox with ``*`` and ``**`` checked before they run: a repeated sequence may
     not exceed ``MAX_SEQUENCE`` items, an exponent ``MAX_EXPONENT``, an integer ``MAX_INT_BITS``."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = BudgetedCodeGenerator
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("finalize", self._charged_finalize)
         super().__init__(**kwargs)
         self.filters.update(
             {
@@ -222,8 +330,27 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
                 _COUNTED_FILTER: _counted,
             }
         )
+        self.filters = {name: _charged_filter(name, f) for name, f in self.filters.items()}
         self.globals["range"] = _bounded_range
         self.globals["lipsum"] = self._bounded_lipsum
+
+    def _tokenize(self, source, name, filename=None, state=None):
+        return _nesting_bounded(super()._tokenize(source, name, filename, state))
+
+    @staticmethod
+    def _charged_finalize(value):
+        """A printed container (``{{ [s] * 1000 }}``) is charged by the text ``str()`` will build."""
+        if isinstance(value, list | tuple | dict | set):
+            budget.charge_value(value)
+        return value
+
+    @staticmethod
+    def oc_concat(parts, markup):
+        """``a ~ b``: the parts are charged before they are joined (called by ``BudgetedCodeGenerator``)."""
+        budget.charge(
+            sum(budget.estimate(p) if isinstance(p, str | list | tuple | dict | set) else 24 for p in parts)
+        )
+        return markup_join(parts) if markup else str_join(parts)
 
     def _parse(self, source, name, filename):
         """Every ``for`` counts what it pulls and what its body runs (recursive calls included)."""
@@ -301,15 +428,23 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
                 if kwargs or len(args) != 1:
                     return wrapped(*args, **kwargs)  # Jinja's own TypeError
                 args, kwargs = (), args[0]
-            return str_type(formatter.vformat(f_self, args, kwargs))
+            result = str_type(formatter.vformat(f_self, args, kwargs))
+            budget.charge_result(result)
+            return result
 
         return update_wrapper(wrapper, value)
 
     def call_binop(self, context, operator, left, right):
         _spend(context)
-        if operator == "%":
+        if operator == "+":
+            if isinstance(left, str) and isinstance(right, str):
+                budget.charge(budget.str_bytes(left) + budget.str_bytes(right))
+            elif isinstance(left, list | tuple) and isinstance(right, list | tuple):
+                budget.charge(8 * (len(left) + len(right)))
+        elif operator == "%":
             if isinstance(left, str):
                 _check_printf(left, right)
+                budget.charge(budget.str_bytes(left) + budget.estimate(right))
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 size = _size(seq)
@@ -318,6 +453,9 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
                         _("A repeated value longer than %(n)d is not allowed in a template.")
                         % {"n": MAX_SEQUENCE}
                     )
+                if size is not None and isinstance(times, int):
+                    unit = budget.str_bytes(seq) if isinstance(seq, str) else 8 * size
+                    budget.charge(unit * max(times, 0))
             if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 raise SecurityError(_("The number is too large for a template."))
         elif operator == "**":
@@ -342,7 +480,11 @@ class BoundedSandboxedEnvironment(ImmutableSandboxedEnvironment):
                 _check_replace(owner, *args[:3], **kwargs)
             elif method == "translate" and len(args) == 1:
                 _check_translate(owner, args[0])
-        return super().call(__context, __obj, *args, **kwargs)
+            elif method in _SPLITTING_METHODS:  # at worst one small string per two characters
+                budget.charge(len(owner) * _SPLIT_BYTES_PER_CHAR)
+        result = super().call(__context, __obj, *args, **kwargs)
+        budget.charge_result(result)
+        return result
 
 
 def _is_int(value) -> bool:
@@ -375,6 +517,8 @@ def compile_template(source: str, *, html: bool = False):
         return _compiled(source, html)
     except TemplateError as exc:
         raise TemplateProblem(_("Template syntax error: %(error)s") % {"error": exc}) from None
+    except (RecursionError, SyntaxError, MemoryError):  # nesting no parser or compiler can follow
+        raise TemplateProblem(_("The template is nested too deeply.")) from None
 
 
 def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
@@ -385,15 +529,8 @@ def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
     template = compile_template(source, html=html)
     limit = _max_output()
     try:
-        parts, length = [], 0
-        for part in template.generate(context):  # streamed, so a runaway loop stops at the limit
-            length += len(part)
-            if length > limit:
-                raise TemplateProblem(
-                    _("The rendered template is longer than %(n)d characters.") % {"n": limit}
-                )
-            parts.append(part)
-        return "".join(parts)
+        with budget.render_budget():
+            return _render(template, context, limit)
     except TemplateProblem:
         raise
     except TemplateError as exc:  # UndefinedError and SecurityError are TemplateErrors
@@ -402,6 +539,16 @@ def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
         raise TemplateProblem(
             _("The template cannot be rendered: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
         ) from None
+
+
+def _render(template, context: dict[str, Any], limit: int) -> str:
+    parts, length = [], 0
+    for part in template.generate(context):  # streamed, so a runaway loop stops at the limit
+        length += len(part)
+        if length > limit:
+            raise TemplateProblem(_("The rendered template is longer than %(n)d characters.") % {"n": limit})
+        parts.append(part)
+    return "".join(parts)
 
 
 class AnyValue(dict):

@@ -23,6 +23,9 @@ from audiences.catalog.services.guards import (
 )
 from audiences.catalog.usage import field_users, schema_users
 
+# Most fields a managed schema may have: PostgreSQL refuses tables past 1,600 columns (dropped ones
+# count) and rows past one 8 kB page ("row is too big") well before that with wide types.
+MAX_FIELDS = 400
 SCHEMA_EDITABLE = ("name", "label", "description")
 FIELD_EDITABLE = ("name", "label", "is_personal", "is_version", "position")
 
@@ -35,6 +38,9 @@ def _existing_tables() -> set[str]:
 def _validate_fields(schema: Schema, specs: list[dict], *, key: str = "fields") -> list[Field]:
     if not isinstance(specs, list) or not specs:
         raise ValidationError({key: _("A schema needs at least one field.")})
+    if len(specs) > MAX_FIELDS:
+        problem = _("A schema has at most %(max)d fields (%(n)d given).")
+        raise ValidationError({key: problem % {"max": MAX_FIELDS, "n": len(specs)}})
     errors: dict[str, list[str]] = {}
     fields: list[Field] = []
     seen: dict[str, int] = {}
@@ -137,6 +143,8 @@ def field_add(*, actor, schema: Schema, spec: dict) -> Field:
     schema = Schema.objects.select_for_update().get(pk=schema.pk)
     if not schema.is_managed:
         raise ValidationError({"schema": _("The platform never alters an external table.")})
+    if schema.fields.count() >= MAX_FIELDS:
+        raise ValidationError({"schema": _("A schema has at most %(max)d fields.") % {"max": MAX_FIELDS}})
     position = (schema.fields.aggregate(m=Max("position"))["m"] or 0) + 1
     field, errors = field_from_spec(schema, spec, position=position, prefix="field")
     errors = {k.removeprefix("field."): v for k, v in errors.items()}
