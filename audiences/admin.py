@@ -337,5 +337,6 @@ class TargetingDimensionAdmin(ServiceErrorsAsMessages, RestrictedModelAdmin):
     def delete_model(self, request, obj):
         services.targeting_dimension_delete(actor=request.user, dimension=obj)
 
+
 import audiences.admin_ingestion  # noqa: E402  (ingestion runs register themselves)
 import audiences.admin_rules  # noqa: E402, F401  (saved filters, audiences and the rule editor)

@@ -18,6 +18,7 @@ from accounts.admin_base import RestrictedModelAdmin
 from audiences.catalog.models import Schema, SchemaKind
 from audiences.ingestion import services
 from audiences.ingestion.models import IngestionOrigin, IngestionRun, IngestionStatus
+from audiences.ingestion.selectors import ingestion_reject_list
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -119,6 +120,12 @@ class IngestionRunAdmin(RestrictedModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a run is a record of what happened
 
+    def get_object(self, request, object_id, from_field=None):
+        run = super().get_object(request, object_id, from_field)
+        if run is not None:
+            run._reader = request.user  # whose permission masks personal values in the rejects preview
+        return run
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         run = services.ingestion_run_start(
@@ -148,14 +155,14 @@ class IngestionRunAdmin(RestrictedModelAdmin):
 
     @admin.display(description=gettext_lazy("rejected values"))
     def rejects_preview(self, obj) -> str:
-        rejects = list(obj.rejects.all()[:20])
+        rejects = ingestion_reject_list(actor=getattr(obj, "_reader", None), run=obj, limit=20)
         if not rejects:
             return "-"
         url = reverse("ingestion-run-rejects", args=[obj.pk])
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((r.row_number, r.column, r.value, r.reason) for r in rejects),
+            ((r["row"], r["column"], r["value"], r["reason"]) for r in rejects),
         )
         return format_html(
             '<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><a href="{}">{}</a>',

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import RestrictedModelAdmin
 from accounts.permissions import can_model, restrict
+from api.throttles import RuleCountThrottle, allowed
 from audiences.catalog.models import TargetingDimension
 from audiences.query import services as rules
 from audiences.saved import services
@@ -55,6 +56,7 @@ class SavedFilterForm(forms.ModelForm):
                 rule=data["rule"],
                 variables=_defaults(data.get("parameters") or []),
                 actor=getattr(self, "actor", None),
+                for_user=True,
             )
             for error in errors:
                 self.add_error("rule", f"{error.path or '(rule)'}: {error.message}")
@@ -112,7 +114,7 @@ class SavedFilterAdmin(RestrictedModelAdmin):
         form = RuleEditorForm(request.POST or None, user=request.user)
         result = {}
         if request.method == "POST" and form.is_valid():
-            result = _evaluate(request.user, form)
+            result = _evaluate(request, form)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Rule editor"),
@@ -135,12 +137,16 @@ class RuleEditorForm(forms.Form):
         self.fields["dimension"].queryset = restrict(user, "view", TargetingDimension.objects.all())
 
 
-def _evaluate(user, form) -> dict:
+def _evaluate(request, form) -> dict:
+    user = request.user
     dimension, rule = form.cleaned_data["dimension"], form.cleaned_data["rule"]
-    errors = rules.rule_validate(dimension=dimension, rule=rule, actor=user)
+    errors = rules.rule_validate(dimension=dimension, rule=rule, actor=user, for_user=True)
     if errors:
         return {"errors": errors}
     result: dict = {"errors": []}
+    if not allowed(RuleCountThrottle, request):
+        result["problem"] = _("Too many counts; wait a minute and try again.")
+        return result
     try:
         result["count"] = rules.rule_count(actor=user, dimension=dimension, rule=rule)
         code = rules.rule_sql_params(dimension=dimension, rule=rule, actor=user)
@@ -166,7 +172,10 @@ class AudienceForm(forms.ModelForm):
         data = super().clean()
         if data.get("dimension") and data.get("rule") is not None:
             errors = rules.rule_validate(
-                dimension=data["dimension"], rule=data["rule"], actor=getattr(self, "actor", None)
+                dimension=data["dimension"],
+                rule=data["rule"],
+                actor=getattr(self, "actor", None),
+                for_user=True,
             )
             for error in errors:
                 self.add_error("rule", f"{error.path or '(rule)'}: {error.message}")

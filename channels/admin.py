@@ -23,11 +23,13 @@ from channels.models import (
     ChannelConfiguration,
     Delivery,
     LedgerEntry,
+    ProofRecipient,
     SuppressionEntry,
     TrackingEvent,
 )
 from channels.reporting import figures
 from channels.services import configurations as services
+from channels.services.proofs import proof_recipient_add, proof_recipient_remove
 
 
 class ChannelConfigurationForm(forms.ModelForm):
@@ -105,6 +107,44 @@ class SuppressionEntryAdmin(RestrictedModelAdmin):
 
     def delete_model(self, request, obj):
         services.suppression_remove(actor=request.user, entry=obj)
+
+
+class ProofRecipientForm(forms.ModelForm):
+    class Meta:
+        model = ProofRecipient
+        fields = ("channel", "address", "label")
+
+    def clean(self):
+        data = super().clean()
+        channel, address = data.get("channel"), data.get("address")
+        if channel and address:
+            data["address"] = services.normalize_address(channel, address)
+            if ProofRecipient.objects.filter(channel=channel, address=data["address"]).exists():
+                self.add_error("address", _("This address is already a proof recipient."))
+        return data
+
+
+@admin.register(ProofRecipient)
+class ProofRecipientAdmin(RestrictedModelAdmin):
+    """The addresses proofs may go to besides platform users' (Administrators keep the list)."""
+
+    form = ProofRecipientForm
+    list_display = ("address", "label", "channel", "created_at")
+    list_filter = ("channel",)
+    search_fields = ("address", "label")
+    fields = ("channel", "address", "label")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # an address is added or removed, never edited
+
+    def save_model(self, request, obj, form, change):
+        saved = proof_recipient_add(
+            actor=request.user, channel=obj.channel, address=obj.address, label=obj.label
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        proof_recipient_remove(actor=request.user, recipient=obj)
 
 
 @admin.register(Delivery)
@@ -232,5 +272,6 @@ class CaughtMessageAdmin(ReadOnlyModelAdmin):
     list_display = ("received_at", "channel", "recipient", "subject")
     list_filter = ("channel",)
     search_fields = ("recipient", "subject")
+
 
 from channels import admin_campaign as _admin_campaign  # noqa: E402, F401 - the live run on the campaign page

@@ -245,6 +245,8 @@ OC_TEMPLATE_MAX_MEMORY = env.int("OC_TEMPLATE_MAX_MEMORY", default=32 * 1024**2)
 OC_INGEST_MAX_BYTES = env.int("OC_INGEST_MAX_BYTES", default=2 * 1024**3)
 OC_INGEST_JSON_MAX_RECORDS = env.int("OC_INGEST_JSON_MAX_RECORDS", default=10_000)
 OC_INGEST_MAX_STORED_REJECTS = env.int("OC_INGEST_MAX_STORED_REJECTS", default=10_000)
+# Ingestion: characters of a rejected value kept (a prefix), so a huge bad cell is never stored whole.
+OC_INGEST_REJECT_VALUE_CHARS = env.int("OC_INGEST_REJECT_VALUE_CHARS", default=200)
 # Lifecycle (issue 7): self-approval, trigger interval floor, schedule catch-up, archive retention.
 OC_ALLOW_SELF_APPROVAL = env.bool("OC_ALLOW_SELF_APPROVAL", default=False)
 OC_TRIGGER_MIN_INTERVAL_SECONDS = env.int("OC_TRIGGER_MIN_INTERVAL_SECONDS", default=0)
@@ -256,6 +258,9 @@ OC_DEMO_HTTP_PORT = env.int("OC_DEMO_HTTP_PORT", default=8025)
 # Rules (issue 4): interactive count timeout on PostgreSQL, work_mem for counts ("" keeps the server's).
 OC_RULE_COUNT_TIMEOUT_MS = env.int("OC_RULE_COUNT_TIMEOUT_MS", default=30_000)
 OC_RULE_WORK_MEM = env.str("OC_RULE_WORK_MEM", default="64MB")
+# Personal data (issue 12): rule counts per user (DRF rate), proofs per user (DRF rate).
+OC_RULE_COUNT_RATE = env.str("OC_RULE_COUNT_RATE", default="120/min")
+OC_PROOF_RATE = env.str("OC_PROOF_RATE", default="30/hour")
 # Campaign engine (issue 5): working-table retention, task heartbeat, graph size limits.
 OC_WORKING_TABLE_RETENTION_DAYS = env.int("OC_WORKING_TABLE_RETENTION_DAYS", default=5)
 OC_CAMPAIGN_HEARTBEAT_SECONDS = env.int("OC_CAMPAIGN_HEARTBEAT_SECONDS", default=10)

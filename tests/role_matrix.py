@@ -949,4 +949,39 @@ API_ROUTES += [
     ),
 ]
 
+
+# Proof recipients (issue 12 §3): everyone reads the list, Administrators add and remove addresses.
+def _proof_recipient(ctx):
+    if "proof_recipient" not in ctx:
+        from channels.models import ProofRecipient
+
+        ctx["proof_recipient"] = ProofRecipient.objects.create(channel="email", address="seed@team.test")
+    return ctx["proof_recipient"]
+
+
+ADMIN_ACCESS["oc_channels.proofrecipient"] = AdminAccess(EVERYONE, ONLY_ADMIN, NOBODY, ONLY_ADMIN)
+ADMIN_OBJECTS["oc_channels.proofrecipient"] = _proof_recipient
+API_ROUTES += [
+    Route("proof-recipient-list", "get", lambda c: "/api/v1/proof-recipients/", _all(200)),
+    Route(
+        "proof-recipient-list",
+        "post",
+        lambda c: "/api/v1/proof-recipients/",
+        _only_admin(201),
+        data=lambda c: {"channel": "email", "address": "Reviewer@Team.test", "label": "Reviewer"},
+    ),
+    Route(
+        "proof-recipient-detail",
+        "get",
+        lambda c: f"/api/v1/proof-recipients/{_proof_recipient(c).pk}/",
+        _all(200),
+    ),
+    Route(
+        "proof-recipient-detail",
+        "delete",
+        lambda c: f"/api/v1/proof-recipients/{_proof_recipient(c).pk}/",
+        _only_admin(204),
+    ),
+]
+
 import tests.role_matrix_lifecycle  # noqa: E402, F401 - lifecycle rows (issue 7)

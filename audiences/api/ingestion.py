@@ -22,7 +22,7 @@ from api.permissions import ProfilePermission, requires
 from audiences.catalog.models import Schema
 from audiences.ingestion import services
 from audiences.ingestion.models import IngestionOrigin, IngestionRun, IngestionStatus
-from audiences.ingestion.selectors import ingestion_rejects_csv
+from audiences.ingestion.selectors import ingestion_reject_list, ingestion_rejects_csv
 
 RUN_FIELDS = [
     "id",
@@ -61,11 +61,10 @@ class IngestionRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_rejects(self, run) -> list[dict]:
-        """The first rejected values (the full list is the run's rejects CSV)."""
-        return [
-            {"row": r.row_number, "column": r.column, "value": r.value, "reason": r.reason}
-            for r in run.rejects.all()[:100]
-        ]
+        """The first rejected values (the full list is the run's rejects CSV); personal fields' values
+        are masked (``•••``) for a reader without the personal-data preview permission."""
+        request = self.context.get("request")
+        return ingestion_reject_list(actor=getattr(request, "user", None), run=run, limit=100)
 
 
 class IngestionRunStartInput(serializers.Serializer):
@@ -133,14 +132,18 @@ class IngestionRunViewSet(
             max_rejects=values.get("max_rejects"),
             origin=IngestionOrigin.API,
         )
-        return Response(IngestionRunSerializer(run).data, status=status.HTTP_201_CREATED)
+        return Response(
+            IngestionRunSerializer(run, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"])
     @requires("view")
     def rejects(self, request, pk=None):
         run = self.get_object()
-        response = StreamingHttpResponse(ingestion_rejects_csv(run), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            ingestion_rejects_csv(run, actor=request.user), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="ingestion-{run.pk}-rejects.csv"'
         return response
 
@@ -176,7 +179,7 @@ class SchemaRecordsViewSet(viewsets.GenericViewSet):
                 "code": "invalid",
                 "detail": run.error,
                 "errors": errors,
-                "run": IngestionRunSerializer(run).data,
+                "run": IngestionRunSerializer(run, context={"request": request}).data,
             }
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(IngestionRunSerializer(run).data)
+        return Response(IngestionRunSerializer(run, context={"request": request}).data)

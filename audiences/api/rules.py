@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import restrict
 from api.permissions import ProfilePermission, requires
+from api.throttles import RuleCountThrottle
 from audiences.catalog.models import TargetingDimension
 from audiences.query import services
 from audiences.query.rules.schema import rule_json_schema
@@ -99,14 +100,19 @@ class RuleViewSet(viewsets.GenericViewSet):
             rule=data["rule"],
             variables=data.get("variables"),
             actor=request.user,
+            for_user=True,
         )
         return Response({"valid": not errors, "errors": [e.as_dict() for e in errors]})
 
     @extend_schema(
         request=CountInput,
-        responses={200: OpenApiResponse(description="{count}"), 503: OpenApiResponse(description="too slow")},
+        responses={
+            200: OpenApiResponse(description="{count}"),
+            429: OpenApiResponse(description="too many counts (OC_RULE_COUNT_RATE)"),
+            503: OpenApiResponse(description="too slow"),
+        },
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_classes=[RuleCountThrottle])
     @requires("view")
     def count(self, request):
         data = self._input(CountInput)

@@ -164,6 +164,12 @@ def _insert_rejects(staging: Staging, select: sa.Select) -> None:
     database.execute(sa.insert(rejects).from_select(["row_no", "column_name", "value", "reason"], select))
 
 
+def _kept(value):
+    """A rejected value as stored: its first OC_INGEST_REJECT_VALUE_CHARS characters, never a whole huge
+    cell (a 10 MB cell would be kept, shown to every reader, and crashed SQLite's staging past 128 KiB)."""
+    return sa.func.substr(value, 1, int(settings.OC_INGEST_REJECT_VALUE_CHARS))
+
+
 # --- 2. rejects ---------------------------------------------------------------------------------------
 def _reasons(plan: LoadPlan, cells) -> dict[str, sa.ColumnElement]:
     """Per file column, the reason its value is refused (NULL when fine), over columns ``c0..cN``."""
@@ -200,7 +206,7 @@ def collect_rejects(plan: LoadPlan, staging: Staging) -> None:
     bad = sa.select(stage).where(sa.or_(*(r.is_not(None) for r in found.values()))).cte("bad")
     reasons = _reasons(plan, bad.c)
     parts = [
-        sa.select(bad.c.row_no, sa.literal(name), bad.c[f"c{i}"], reasons[name]).where(
+        sa.select(bad.c.row_no, sa.literal(name), _kept(bad.c[f"c{i}"]), reasons[name]).where(
             reasons[name].is_not(None)
         )
         for i, name in enumerate(plan.columns)
@@ -242,7 +248,10 @@ def _reject_duplicate_keys(plan: LoadPlan, staging: Staging) -> None:
     _insert_rejects(
         staging,
         sa.select(
-            stage.c.row_no, sa.literal(", ".join(plan.key)), value, sa.literal(before) + groups.c.rows + after
+            stage.c.row_no,
+            sa.literal(", ".join(plan.key)),
+            _kept(value),
+            sa.literal(before) + groups.c.rows + after,
         ).select_from(stage.join(groups, joined)),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ from django.utils.translation import gettext as _
 CHUNK_BYTES = 1 << 20
 CHANGE_COLUMN = "_change_request_type"
 BOMS = {codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16", codecs.BOM_UTF32_LE: "UTF-32"}
+# csv's default 128 KiB cell limit crashed a SQLite load on one big cell; the file size limit
+# (OC_INGEST_MAX_BYTES) bounds cells instead, and a too-long value becomes a reject like any other.
+csv.field_size_limit(sys.maxsize)
 
 
 def file_error(message: str) -> ValidationError:

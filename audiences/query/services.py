@@ -66,8 +66,11 @@ def rule_compile(
     strict: bool = True,
     actor=None,
     pinned=None,
+    guard_personal: bool = False,
 ) -> CompiledRule:
-    """Parse and compile ``rule`` over the dimension's rows; ``ValidationError`` (strict) on any error."""
+    """Parse and compile ``rule`` over the dimension's rows; ``ValidationError`` (strict) on any error.
+
+    ``guard_personal`` limits conditions on personal fields (``compiler/personal.py``)."""
     schema = _schema(dimension)
     try:
         node = None if rule is None else parse_rule(rule)
@@ -84,17 +87,33 @@ def rule_compile(
         options=options,
         actor=actor,
         pinned=pinned,
+        guard_personal=guard_personal,
     )
     if compiled.errors and strict:
         raise ValidationError(_error_dict(compiled.errors))
     return compiled
 
 
-def rule_validate(*, dimension, rule: dict, variables: dict | None = None, actor=None) -> list[RuleError]:
+def guards_personal(actor) -> bool:
+    """True when ``actor``'s rules are limited on personal fields (no personal-data preview permission)."""
+    return not can_preview_personal_data(actor)
+
+
+def rule_validate(
+    *, dimension, rule: dict, variables: dict | None = None, actor=None, for_user: bool = False
+) -> list[RuleError]:
     """Every error of ``rule`` (structure, names, types, operators, values), each with its node path.
 
-    References resolve to what ``actor`` may view (shared objects only without an actor)."""
-    return rule_compile(dimension=dimension, rule=rule, variables=variables, strict=False, actor=actor).errors
+    References resolve to what ``actor`` may view (shared objects only without an actor). ``for_user``:
+    the rule is one ``actor`` counts or saves, so personal fields are limited without the permission."""
+    return rule_compile(
+        dimension=dimension,
+        rule=rule,
+        variables=variables,
+        strict=False,
+        actor=actor,
+        guard_personal=for_user and actor is not None and guards_personal(actor),
+    ).errors
 
 
 def _columns(compiled: CompiledRule, columns: list[str] | None) -> list:
@@ -128,9 +147,18 @@ def rule_select(
     return sa.select(*_columns(compiled, columns)).where(compiled.predicate)
 
 
-def rule_count_select(*, dimension, rule, variables=None, options=None, actor=None) -> sa.Select:
+def rule_count_select(
+    *, dimension, rule, variables=None, options=None, actor=None, guard_personal: bool = False
+) -> sa.Select:
     """``count(*)`` of the rule's rows (the statement ``rule_count`` runs, and the benchmark times)."""
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, options=options, actor=actor)
+    compiled = rule_compile(
+        dimension=dimension,
+        rule=rule,
+        variables=variables,
+        options=options,
+        actor=actor,
+        guard_personal=guard_personal,
+    )
     return count_select(compiled, connection.vendor)
 
 
@@ -147,7 +175,13 @@ def rule_count(*, actor, dimension, rule, variables=None, token: str | None = No
     ``token``, publishes it so ``rule_count_cancel`` (another request) can stop it.
     """
     _require_view(actor, dimension)
-    statement = rule_count_select(dimension=dimension, rule=rule, variables=variables, actor=actor)
+    statement = rule_count_select(
+        dimension=dimension,
+        rule=rule,
+        variables=variables,
+        actor=actor,
+        guard_personal=guards_personal(actor),
+    )
     return int(_interactive(actor, statement, token)[0][0])
 
 
@@ -258,7 +292,13 @@ def _personal_check(actor, compiled: CompiledRule, names: list[str]) -> None:
 def rule_preview(*, actor, dimension, rule, fields: list[str], limit: int, variables=None) -> list[dict]:
     """The first ``limit`` rows (by key) with the chosen fields; personal fields need the permission."""
     _require_view(actor, dimension)
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, actor=actor)
+    compiled = rule_compile(
+        dimension=dimension,
+        rule=rule,
+        variables=variables,
+        actor=actor,
+        guard_personal=guards_personal(actor),
+    )
     columns = _columns(compiled, fields)
     _personal_check(actor, compiled, [c.name for c in columns])
     limit = max(1, min(int(limit), int(getattr(settings, "OC_PREVIEW_ROWS_MAX", 100))))
@@ -290,7 +330,13 @@ def rule_sql_params(*, dimension, rule, variables=None, actor=None) -> dict:
 def rule_distribution(*, actor, dimension, rule, field: str, limit: int = 20, variables=None) -> dict:
     """The ``limit`` most frequent values of ``field`` under the rule, with counts and percentages."""
     _require_view(actor, dimension)
-    compiled = rule_compile(dimension=dimension, rule=rule, variables=variables, actor=actor)
+    compiled = rule_compile(
+        dimension=dimension,
+        rule=rule,
+        variables=variables,
+        actor=actor,
+        guard_personal=guards_personal(actor),
+    )
     if field not in compiled.info.fields:
         raise ValidationError({"field": _("Unknown field “%s”.") % field})
     _personal_check(actor, compiled, [field])

@@ -27,7 +27,7 @@ UPLOAD_BATCH = 5_000
 
 
 def _check_rule(dimension, rule, variables=None, key: str = "rule", *, actor=None) -> None:
-    errors = rule_validate(dimension=dimension, rule=rule, variables=variables, actor=actor)
+    errors = rule_validate(dimension=dimension, rule=rule, variables=variables, actor=actor, for_user=True)
     if errors:
         out: dict[str, list[str]] = {}
         for error in errors:

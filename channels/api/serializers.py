@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.permissions import can_preview_personal_data
 from audiences.catalog.models import TargetingDimension
-from channels.models import CappingRule, ChannelConfiguration, Delivery, SuppressionEntry
+from channels.models import CappingRule, ChannelConfiguration, Delivery, ProofRecipient, SuppressionEntry
 from channels.providers.base import masked_settings
 
 
@@ -64,6 +64,16 @@ MASK = "•••"
 def _request_user(serializer):
     request = serializer.context.get("request")
     return getattr(request, "user", None)
+
+
+class ProofRecipientSerializer(serializers.ModelSerializer):
+    """An address proofs may go to: a reviewer's or a test profile's, not a customer's."""
+
+    class Meta:
+        model = ProofRecipient
+        fields = ["id", "channel", "address", "label", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators = []
 
 
 class SuppressionEntrySerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@ from channels.api.views import (
     CappingRuleViewSet,
     ChannelConfigurationViewSet,
     DeliveryViewSet,
+    ProofRecipientViewSet,
     SuppressionEntryViewSet,
 )
 
@@ -11,3 +12,4 @@ def register(router) -> None:
     router.register("capping-rules", CappingRuleViewSet, basename="capping-rule")
     router.register("suppressions", SuppressionEntryViewSet, basename="suppression")
     router.register("deliveries", DeliveryViewSet, basename="delivery")
+    router.register("proof-recipients", ProofRecipientViewSet, basename="proof-recipient")

@@ -14,13 +14,15 @@ from rest_framework.response import Response
 
 from accounts.permissions import can_preview_personal_data
 from api.permissions import requires
+from api.throttles import ProofThrottle
 from api.viewsets import RestrictedModelViewSet
 from channels.api import serializers as s
-from channels.models import CappingRule, ChannelConfiguration, Delivery, SuppressionEntry
+from channels.models import CappingRule, ChannelConfiguration, Delivery, ProofRecipient, SuppressionEntry
 from channels.personalization.sms import sms_length
 from channels.providers.base import keep_stored_secrets
 from channels.reporting import figures
 from channels.services import configurations as services
+from channels.services.proofs import proof_recipient_add, proof_recipient_remove
 
 
 def _valid(serializer_class, data, **kwargs) -> dict:
@@ -132,6 +134,21 @@ class SuppressionEntryViewSet(RestrictedModelViewSet):
         services.suppression_remove(actor=self.request.user, entry=instance)
 
 
+class ProofRecipientViewSet(RestrictedModelViewSet):
+    """The addresses proofs may go to (besides platform users'): everyone reads, Administrators keep."""
+
+    base_queryset = ProofRecipient.objects.all()
+    serializer_class = s.ProofRecipientSerializer
+    filterset_fields = ["channel"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = proof_recipient_add(actor=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        proof_recipient_remove(actor=self.request.user, recipient=instance)
+
+
 class DeliveryFilterSet(filters.FilterSet):
     campaign_id = filters.NumberFilter(field_name="campaign_id")
     run_id = filters.NumberFilter(field_name="run_id")
@@ -168,7 +185,7 @@ class DeliveryViewSet(RestrictedModelViewSet):
         return Response(figures.full_report(deliveries))
 
     @extend_schema(request=s.ProofInput, responses={201: s.DeliverySerializer})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_classes=[ProofThrottle])
     @requires("view")
     def proof(self, request):
         """Send a proof of a channel activity for chosen rows of a test run to up to ten addresses."""

@@ -146,6 +146,28 @@ class SuppressionEntry(models.Model):
         return f"{self.address} ({self.get_reason_display()})"
 
 
+class ProofRecipient(models.Model):
+    """An address proofs may go to, kept by Administrators (issue 12 §3): a reviewer's seed address or
+    a test profile. Besides these, proofs go only to active platform users' own addresses, so a proof
+    (rendered from real rows) cannot be sent to an outside address."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    label = models.CharField(_("label"), max_length=100, blank=True, help_text=_("Whose address this is."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("proof recipient")
+        verbose_name_plural = _("proof recipients")
+        ordering = ["channel", "address"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="oc_channels_proof_recipient_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} <{self.address}>" if self.label else self.address
+
+
 class RateBucket(models.Model):
     """The token bucket of one configuration, shared by every sender process: a row locked
     ``FOR UPDATE`` while tokens are taken. A provider's 429 drains it (``tokens`` goes negative), which

@@ -1,28 +1,106 @@
 """Proofs: a channel activity's message rendered for chosen rows of a test run and sent to up to ten
 reviewer addresses, subject prefixed with "[Proof]". Exclusions and capping do not apply (reviewers are
-not recipients); proofs never count in reports."""
+not recipients); proofs never count in reports.
+
+Personal data (issue 12 §3, ADR 0004): a proof goes only to a ProofRecipient (a list Administrators
+keep) or an active platform user's own address, and a sender without the personal-data preview
+permission gets the chosen rows with every personal field masked (``•••``)."""
 
 from __future__ import annotations
 
 import json
 
 import sqlalchemy as sa
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can
+from accounts.permissions import can, can_model, can_preview_personal_data
 from audiences.catalog import database
 from channels.delivery import audience
 from channels.delivery.sender import send_delivery
 from channels.delivery.sqlparts import CreateTableAs, drop_table
-from channels.models import Delivery, LedgerEntry
+from channels.models import Delivery, LedgerEntry, ProofRecipient
 from channels.services.configurations import normalize_address
 from channels.services.deliveries import delivery_create, render_check
 
 MAX_ADDRESSES = 10
 MAX_ROWS = 10
+MASK = "•••"
+
+
+@transaction.atomic
+def proof_recipient_add(*, actor, channel: str, address: str, label: str = "") -> ProofRecipient:
+    """Add an address proofs may go to (Administrators)."""
+    if not can_model(actor, "add", ProofRecipient):
+        raise PermissionDenied(_("Only Administrators manage proof recipients."))
+    recipient = ProofRecipient(channel=channel, address=normalize_address(channel, address), label=label)
+    recipient.full_clean(validate_unique=False)
+    if ProofRecipient.objects.filter(channel=recipient.channel, address=recipient.address).exists():
+        raise ValidationError({"address": _("This address is already a proof recipient.")})
+    recipient.save()
+    return recipient
+
+
+@transaction.atomic
+def proof_recipient_remove(*, actor, recipient: ProofRecipient) -> None:
+    if not can(actor, "delete", recipient):
+        raise PermissionDenied(_("Only Administrators manage proof recipients."))
+    recipient.delete()
+
+
+def proof_addresses_allowed(channel: str) -> set[str]:
+    """The addresses a proof of ``channel`` may go to: the proof recipients, and for e-mail the
+    addresses of active platform users."""
+    allowed = set(ProofRecipient.objects.filter(channel=channel).values_list("address", flat=True))
+    if channel == "email":
+        users = get_user_model().objects.filter(is_active=True).exclude(email="")
+        allowed |= {normalize_address(channel, e) for e in users.values_list("email", flat=True)}
+    return allowed
+
+
+def _check_addresses(channel: str, addresses: list[str]) -> None:
+    allowed = proof_addresses_allowed(channel)
+    outside = [a for a in addresses if normalize_address(channel, a) not in allowed]
+    if outside:
+        raise ValidationError(
+            {
+                "addresses": _(
+                    "Not a proof recipient: %(addresses)s. Proofs go to the proof recipients an "
+                    "Administrator keeps or to platform users' addresses."
+                )
+                % {"addresses": ", ".join(outside)}
+            }
+        )
+
+
+def _personal_names(delivery: Delivery, result) -> dict[str, set[str]]:
+    """Per part of a ledger entry's data, the names of its personal values."""
+    from audiences.catalog.selectors import schema_fields, schema_links
+
+    dimension = delivery.configuration.dimension
+    parts = {
+        "recipient": {n for n, f in schema_fields(dimension.schema).items() if f.is_personal},
+        "enrichment": {c["name"] for c in result.columns if c.get("personal")},
+    }
+    link = delivery.configuration.secondary_link
+    if link:
+        side = schema_links(dimension.schema).get(link)
+        if side is not None:
+            parts["secondary"] = {n for n, f in schema_fields(side.to_schema).items() if f.is_personal}
+    return parts
+
+
+def _masked(data: dict, personal: dict[str, set[str]]) -> dict:
+    """``data`` with the value of every personal field replaced by the mask (empty values kept)."""
+    out = dict(data)
+    for part, names in personal.items():
+        values = out.get(part)
+        if isinstance(values, dict):
+            out[part] = {k: (MASK if k in names and v not in (None, "") else v) for k, v in values.items()}
+    return out
 
 
 @transaction.atomic
@@ -46,6 +124,7 @@ def _proof_prepare(*, actor, run, activity_key: str, recipient_keys: list, addre
         raise ValidationError({"run": _("The test run has not reached this activity yet.")})
     config = activity_type.parse(activity.config)
     channel = activity_type.channel
+    _check_addresses(channel, addresses)
     delivery = delivery_create(
         campaign=run.campaign,
         run_id=run.pk,
@@ -70,6 +149,12 @@ def _proof_prepare(*, actor, run, activity_key: str, recipient_keys: list, addre
     if not rows:
         raise ValidationError({"recipient_keys": _("None of these rows reached the activity in this run.")})
     now = timezone.now()
+    personal = None if can_preview_personal_data(actor) else _personal_names(delivery, result)
+
+    def entry_data(data) -> dict:
+        data = json.loads(data) if isinstance(data, str) else data
+        return _masked(data, personal) if personal is not None else data
+
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             delivery=delivery,
@@ -78,7 +163,7 @@ def _proof_prepare(*, actor, run, activity_key: str, recipient_keys: list, addre
             channel=channel,
             category=config.category,
             address=normalize_address(channel, address),
-            data=json.loads(data) if isinstance(data, str) else data,
+            data=entry_data(data),
             created_at=now,
         )
         for rk, pk, data in rows

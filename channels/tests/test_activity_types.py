@@ -123,11 +123,13 @@ def test_proofs_render_chosen_test_run_rows_for_up_to_ten_reviewers(
 ):
     from django.core.exceptions import ValidationError
 
-    from channels.services.proofs import proof_send
+    from channels.services.proofs import proof_recipient_add, proof_send
 
-    # given a test run that reached the channel activity
+    # given a test run that reached the channel activity, and two reviewers on the proof recipients
     campaign = _graph(catalog, catalog["admin"])
     run = drive(run_start, actor=catalog["admin"], campaign=campaign)
+    for address in ("rev1@team.test", "rev2@team.test"):
+        proof_recipient_add(actor=catalog["admin"], channel="email", address=address)
     # when
     delivery = proof_send(
         actor=catalog["admin"],

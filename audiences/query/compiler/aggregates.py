@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from django.utils.translation import gettext as _
 
+from audiences.query.compiler import personal
 from audiences.query.compiler.catalog import key_condition, value_type
 from audiences.query.expressions.resolvers import UnknownName
 from audiences.query.planner import ZERO_DEFAULT, holds_on_empty
@@ -51,6 +52,10 @@ def aggregate_predicate(compiler, node: tree.Aggregate, scope):
                 _("Unknown field “%(name)s” on %(schema)s.")
                 % {"name": node.field, "schema": final_info.schema.name},
             )
+        if compiler.guard_personal and found.is_personal:
+            problem = personal.aggregate_problem(node.function, node.field)
+            if problem:
+                return compiler.fail(_join(path, "function"), problem)
         field_type = value_type(found)
         if node.function in ("sum", "avg") and field_type not in NUMERIC_ORDER:
             return compiler.fail(_join(path, "field"), _("%s needs a number field.") % node.function)

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from django.utils.translation import gettext as _
 
+from audiences.query.compiler import personal
 from audiences.query.compiler.catalog import (
     Aliases,
     CatalogResolver,
@@ -120,6 +121,9 @@ class RuleCompiler:
     actor: Any = None
     # An approved version's frozen definitions (``references.PinnedDefinitions``): used instead of rows.
     pinned: Any = None
+    # True for a user without the personal-data preview permission: personal fields allow only the
+    # conditions of ``personal.py`` (no oracle through exact counts).
+    guard_personal: bool = False
 
     def __post_init__(self):
         self.planner = Planner(self.options)
@@ -139,12 +143,17 @@ class RuleCompiler:
 
     def expression(self, text: str, scope: Scope, path: str):
         resolver = CatalogResolver(self.catalog, scope.info, scope.alias, self.aliases)
+        if self.guard_personal:
+            resolver = personal.RecordingResolver(resolver, self.catalog)
         try:
             compiled = compile_expression(
                 text, resolver=resolver, dialect=self.dialect, variables=self.expression_variables()
             )
         except (ExpressionError, UnknownName) as error:
             self.fail(path, str(error))
+            return None
+        if self.guard_personal and resolver.personal:
+            self.fail(path, personal.expression_problem(resolver.personal))
             return None
         if compiled.aggregate or compiled.window:
             self.fail(path, _("Aggregate and window functions cannot be used in a condition."))
@@ -258,6 +267,10 @@ class RuleCompiler:
 
     def compare(self, node, operator, left, left_type: Type, found, scope: Scope):
         path = node.path
+        if self.guard_personal and found is not None and found.is_personal:
+            problem = personal.condition_problem(node, operator.key, found.name)
+            if problem:
+                return self.fail(_join(path, "operator"), problem)
         if not operator.fits(left_type):
             return self.fail(
                 _join(path, "operator"),
@@ -414,19 +427,27 @@ def compile_rule(
     options: PlannerOptions | None = None,
     actor=None,
     pinned=None,
+    guard_personal: bool = False,
 ) -> CompiledRule:
     """Compile a parsed rule over the rows of ``schema`` (a Schema) for ``dialect``.
 
     References to saved filters and audiences resolve only to those ``actor`` may view (shared ones
     when no actor is given): a reference is never a way around ``restrict``. With ``pinned`` (a live
-    run of an approved version) they expand the frozen definitions instead.
+    run of an approved version) they expand the frozen definitions instead. ``guard_personal`` limits
+    conditions on personal fields (``personal.py``), referenced saved filters included.
     """
     if catalog is None:
         from audiences.query.compiler.catalog_cache import catalog_snapshot
 
         catalog = catalog_snapshot()
     compiler = RuleCompiler(
-        catalog, dialect, dict(variables or {}), options or PlannerOptions(), actor=actor, pinned=pinned
+        catalog,
+        dialect,
+        dict(variables or {}),
+        options or PlannerOptions(),
+        actor=actor,
+        pinned=pinned,
+        guard_personal=guard_personal,
     )
     info = catalog.info(schema)
     base = compiler.aliases.new(info)

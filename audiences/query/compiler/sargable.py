@@ -122,6 +122,8 @@ def age_condition(compiler, node, scope):
     found = scope.info.fields.get(argument.name)
     if kind is None or argument.path or found is None or found.type not in ("date", "datetime"):
         return None
+    if compiler.guard_personal and found.is_personal:
+        return None  # the expression path refuses a personal field (personal.py)
     if node.parameter is not None and node.parameter not in compiler.variables:
         return None  # the per-row path reports the unknown parameter
     _key, raw = compiler.raw_value(node, node.path)
