@@ -31,10 +31,14 @@ def pinned_definitions(pinned: PinnedDefinitions | None):
 
 
 def rule_errors(*, dimension, rule: dict, actor=None) -> list[tuple[str, str]]:
-    """The rule's errors; saved filters and audiences it references resolve as ``actor`` may view them."""
+    """The rule's errors; saved filters and audiences it references resolve as ``actor`` may view them.
+
+    ``actor`` is who saves the graph, or the campaign's owner when a run starts: without the
+    personal-data preview permission, conditions on personal fields are limited as in the rule
+    builder (ADR 0004), so a campaign's test-run counts are no way around that limit."""
     return [
         (f"rule.{e.path}" if e.path else "rule", str(e.message))
-        for e in query.rule_validate(dimension=dimension, rule=rule, actor=actor)
+        for e in query.rule_validate(dimension=dimension, rule=rule, actor=actor, for_user=True)
     ]
 
 
