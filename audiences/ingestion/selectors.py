@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
 from accounts.permissions import restrict
+from api.csv_export import safe_writer
 from audiences.ingestion.models import IngestionReject, IngestionRun
 
 REJECT_COLUMNS = ("row", "column", "value", "reason")
@@ -25,7 +25,7 @@ def ingestion_run_get(*, actor, run_id: int) -> IngestionRun:
 def ingestion_rejects_csv(run: IngestionRun) -> Iterator[str]:
     """The run's rejected values as CSV lines (row, column, value, reason), header first; streamed."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_writer(buffer)  # formula cells neutralized (issue 12 §6)
 
     def line(values) -> str:
         buffer.seek(0)
