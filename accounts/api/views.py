@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.generics import RetrieveAPIView
@@ -9,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api.serializers import ProfilesInputSerializer, UserSerializer
+from accounts.events import token_created_event
 from accounts.permissions import restrict
 from accounts.services import user_set_profiles
 from api.permissions import ProfilePermission, requires
@@ -57,6 +59,15 @@ class MeView(RetrieveAPIView):
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token (its creation goes into the audit trail)."""
 
     permission_classes = []
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.serializer_class(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, created = Token.objects.get_or_create(user=user)
+        if created:
+            token_created_event(actor=user, user=user, how="api")
+        return Response({"token": token.key})
