@@ -262,6 +262,8 @@ OC_TEMPLATE_MAX_OUTPUT = env.int("OC_TEMPLATE_MAX_OUTPUT", default=1_000_000)
 OC_INGEST_MAX_BYTES = env.int("OC_INGEST_MAX_BYTES", default=2 * 1024**3)
 OC_INGEST_JSON_MAX_RECORDS = env.int("OC_INGEST_JSON_MAX_RECORDS", default=10_000)
 OC_INGEST_MAX_STORED_REJECTS = env.int("OC_INGEST_MAX_STORED_REJECTS", default=10_000)
+# Hosts channel configurations may connect to (host, *.domain or IP, comma-separated); empty: any.
+OC_PROVIDER_HOST_ALLOWLIST = env.list("OC_PROVIDER_HOST_ALLOWLIST", default=[])
 # Signed provider callbacks (/t/hooks/, /t/sms/): how far their timestamp may be from now, in seconds.
 OC_WEBHOOK_TOLERANCE_SECONDS = env.int("OC_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Lifecycle (issue 7): self-approval, trigger interval floor, schedule catch-up, archive retention.
