@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
@@ -88,6 +91,32 @@ class UserAdmin(RestrictedModelAdmin, DjangoUserAdmin):
             changes = [{"field": "password", "old": None, "new": None}]
             events.user_changed_event(actor=request.user, user=user, changes=changes)
         return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Deleting oneself or the last active Administrator: back to the user's page with the reason."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self._refused_deletion(request, [obj]):
+            return redirect(reverse("admin:accounts_user_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            delete_selected, name, description = actions["delete_selected"]
+
+            def guarded(modeladmin, request, queryset):
+                if self._refused_deletion(request, list(queryset)):
+                    return None  # back to the list, with the reason
+                return delete_selected(modeladmin, request, queryset)
+
+            actions["delete_selected"] = (guarded, name, description)
+        return actions
+
+    def _refused_deletion(self, request, users) -> bool:
+        problems = safeguards.delete_problems(actor=request.user, users=users)
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+        return bool(problems)
 
     def get_deleted_objects(self, objs, request):
         """Deleting oneself or the last active Administrator is refused on the confirmation page

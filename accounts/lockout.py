@@ -35,6 +35,7 @@ def lockout_response(request, original_response=None, credentials=None):
 
     context = {
         **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,  # nobody is signed in: no navigation to show
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": cooloff_minutes(),
         "title": _("Sign-in locked"),

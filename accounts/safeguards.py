@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.profiles import ProductProfile
@@ -31,7 +32,8 @@ def _others_remain(users: Iterable) -> bool:
         .exclude(pk__in=[u.pk for u in users])
         .select_for_update(of=("self",))
     )
-    return bool(list(others.values_list("pk", flat=True)[:1]))
+    with transaction.atomic():  # a savepoint inside the caller's transaction, which keeps the locks
+        return bool(list(others.values_list("pk", flat=True)[:1]))
 
 
 def _names(profiles: Iterable) -> set[str]:

@@ -159,13 +159,16 @@ def test_deleting_the_last_administrator_or_oneself_is_refused_in_the_admin(admi
     root = _superuser(make_user)
     viewer = make_user(ProductProfile.VIEWER)
     # when: the single delete page, and the bulk action with the last Administrator in it
-    single = _admin_client(root).post(f"/admin/accounts/user/{administrator.pk}/delete/", {"post": "yes"})
+    single = _admin_client(root).post(
+        f"/admin/accounts/user/{administrator.pk}/delete/", {"post": "yes"}, follow=True
+    )
     bulk = _admin_client(root).post(
         "/admin/accounts/user/",
         {"action": "delete_selected", "_selected_action": [administrator.pk, viewer.pk], "post": "yes"},
+        follow=True,
     )
     own = _admin_client(administrator).post(
-        f"/admin/accounts/user/{administrator.pk}/delete/", {"post": "yes"}
+        f"/admin/accounts/user/{administrator.pk}/delete/", {"post": "yes"}, follow=True
     )
     # then: each page explains why, nobody is deleted
     assert "no active Administrator" in single.content.decode()
