@@ -71,7 +71,7 @@ def test_the_rejects_csv_of_a_load_neutralizes_formula_values(
     client = api_as(administrator)
     for body in (CUSTOMERS, PURCHASES):
         assert client.post("/api/v1/schemas/", body, format="json").status_code == 201
-    text = 'id,customer_id,amount\n10,=HYPERLINK("http://evil.test"),1\n11,1,@SUM(A1)\n12,1,-1+1\n'
+    text = "id,customer_id,amount\n10,=2+5*cmd|' /C calc'!A0,1\n11,1,@SUM(A1)\n12,1,-1+1\n"
     with django_capture_on_commit_callbacks(execute=True):
         started = upload(client, "purchase", text)
     assert started.status_code == 201, started.json()
@@ -81,7 +81,7 @@ def test_the_rejects_csv_of_a_load_neutralizes_formula_values(
     # then: every formula value starts with a quote
     values = {row[1]: row[2] for row in rows[1:]}
     assert rows[0] == ["row", "column", "value", "reason"]
-    assert values["customer_id"] == '\'=HYPERLINK("http://evil.test")'
+    assert values["customer_id"] == "'=2+5*cmd|' /C calc'!A0"
     amounts = [row[2] for row in rows[1:] if row[1] == "amount"]
     assert amounts == ["'@SUM(A1)", "'-1+1"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
