@@ -141,7 +141,7 @@ def test_saving_through_the_service_is_checked_too(catalog, email_configuration,
     from channels.services.configurations import configuration_update
 
     settings.OC_PROVIDER_HOST_ALLOWLIST = ["smtp.allowed.test"]
-    with pytest.raises(ValidationError, match="127.0.0.1"):
+    with pytest.raises(ValidationError, match=r"127\.0\.0\.1"):
         configuration_update(
             actor=catalog["admin"], configuration=email_configuration, data={"name": "renamed"}
         )

@@ -252,3 +252,31 @@ def test_an_inbound_sms_replayed_late_is_refused(sms_url):
     fresh = _post(sms_url, body, webhook_headers("k", body))
     # then
     assert late.status_code == 403 and fresh.json() == {"unsubscribed": True}
+
+
+ESP_GARBAGE = [b"[1]", b"not json", b'"x"', b"[" * 3000 + b"]" * 3000]
+
+
+@pytest.mark.parametrize(
+    ("esp", "body"),
+    [
+        *((esp, body) for esp in ("mailgun", "postmark", "brevo") for body in ESP_GARBAGE),
+        ("mailgun", b'{"signature": 1, "event-data": 2}'),
+        ("brevo", b'{"event": []}'),
+    ],
+)
+def test_an_authenticated_esp_webhook_of_the_wrong_shape_is_a_400(esp, body):
+    from django.test import override_settings
+
+    from channels.tests.test_anymail import ANYMAIL, WEBHOOK_AUTH, _basic
+
+    # when: the right basic auth, a body that is no event of that ESP
+    with override_settings(ANYMAIL=ANYMAIL):
+        response = Client(raise_request_exception=False).post(
+            f"/t/anymail/{esp}/tracking/", body, content_type="application/json", headers=_basic(WEBHOOK_AUTH)
+        )
+    # then: a 4xx (anymail's own refusal, or ours in the one error shape), never a 500
+    assert 400 <= response.status_code < 500
+    if response.status_code == 400 and response["Content-Type"] == "application/json":
+        assert response.json()["code"] in ("invalid", "parse_error")
+    assert not TrackingEvent.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import logging
 
 from anymail.exceptions import AnymailConfigurationError
 from django.conf import settings
@@ -23,6 +24,7 @@ from channels.providers import registry
 from channels.providers.base import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_signature_ok
 from channels.tracking import esp_events, services
 
+logger = logging.getLogger(__name__)
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -205,6 +207,11 @@ def esp_webhook(view):
             return view(request, *args, **kwargs)
         except AnymailConfigurationError:
             return json_error(request, 403, "permission_denied", "Webhook signing key not configured.")
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError, RecursionError):
+            # An authenticated body anymail cannot read as the ESP's events (not JSON, nested too deep,
+            # a list where an object belongs...): the sender's mistake, a 400, never a 500.
+            logger.warning("Unreadable %s tracking webhook body", request.path, exc_info=True)
+            return _invalid([_problem(None, "invalid", _("The body is not a tracking event of this ESP."))])
 
     return guarded
 
