@@ -13,6 +13,9 @@ from rest_framework.authtoken.models import TokenProxy
 from accounts import events, safeguards, services
 from accounts.admin_base import RestrictedModelAdmin
 from accounts.models import User
+from accounts.profiles import ProductProfile
+
+PROFILE_NAMES = {p.value for p in ProductProfile}
 
 
 @admin.register(User)
@@ -143,7 +146,19 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupAdmin(RestrictedModelAdmin, DjangoGroupAdmin):
-    """Groups hold product profiles and sharing teams; only Administrators change them."""
+    """Groups hold product profiles and sharing teams; only Administrators change them. The four
+    profile groups keep their name and cannot be deleted (every Administrator would lose the profile)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "name"] if obj is not None and obj.name in PROFILE_NAMES else fields
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        profiles = sorted(group.name for group in objs if group.name in PROFILE_NAMES)
+        if profiles:
+            protected = [*protected, _("Product profiles cannot be deleted: %s") % ", ".join(profiles)]
+        return deleted, counts, perms_needed, protected
 
 
 admin.site.unregister(TokenProxy)

@@ -230,3 +230,31 @@ def test_accounts_events_are_read_only_by_who_may_see_users(administrator, viewe
     # then
     assert as_admin.json()["count"] == 1
     assert as_viewer.status_code == 200 and as_viewer.json()["count"] == 0
+
+
+def test_the_administrator_group_cannot_be_deleted_or_renamed(administrator):
+    # given
+    group = Group.objects.get(name=ADMIN)
+    client = _admin_client(administrator)
+    # when
+    deleted = client.post(f"/admin/auth/group/{group.pk}/delete/", {"post": "yes"})
+    renamed = client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "Nobody", "permissions": []})
+    # then
+    assert "Product profiles cannot be deleted: Administrator" in deleted.content.decode()
+    assert Group.objects.filter(pk=group.pk, name=ADMIN).exists()
+    assert renamed.status_code == 302 and _holds_admin(administrator)
+
+
+def test_a_password_change_in_the_admin_is_recorded_without_values(administrator, make_user):
+    # given
+    viewer = make_user(ProductProfile.VIEWER)
+    # when
+    response = _admin_client(administrator).post(
+        f"/admin/accounts/user/{viewer.pk}/password/",
+        {"password1": "Another-l0ng-pass", "password2": "Another-l0ng-pass", "usable_password": "true"},
+    )
+    # then
+    assert response.status_code == 302
+    event = DomainEvent.objects.get(kind="user.changed", object_id=str(viewer.pk))
+    assert event.changes == [{"field": "password", "old": None, "new": None}]
+    assert "Another" not in str(event.__dict__)
