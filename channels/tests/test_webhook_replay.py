@@ -280,3 +280,35 @@ def test_an_authenticated_esp_webhook_of_the_wrong_shape_is_a_400(esp, body):
     if response.status_code == 400 and response["Content-Type"] == "application/json":
         assert response.json()["code"] in ("invalid", "parse_error")
     assert not TrackingEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hard_bounces_of_one_message_are_recorded_once(sent):
+    """Two callbacks about one message at the same moment (PostgreSQL: real concurrent transactions)."""
+    import threading
+
+    from django.db import connection, connections
+
+    from channels.tracking.services import provider_event_record
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    # given
+    barrier, results = threading.Barrier(4), []
+
+    def report(n: int) -> None:
+        try:
+            barrier.wait()
+            results.append(provider_event_record(sent["ann"], EventKind.HARD_BOUNCE, event_id=f"race-{n}"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=report, args=(n,)) for n in range(4)]
+    # when
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then
+    assert sorted(results) == [False, False, False, True]
+    assert TrackingEvent.objects.filter(entry=sent["ann"], kind=EventKind.HARD_BOUNCE).count() == 1
