@@ -118,12 +118,8 @@ def test_provider_webhook_needs_the_signature_and_feeds_suppression(
     client = Client()
     # when
     unsigned = client.post(url, body, content_type="application/json")
-    signed = client.post(
-        url, body, content_type="application/json", headers=webhook_headers("hook", body)
-    )
-    replay = client.post(
-        url, body, content_type="application/json", headers=webhook_headers("hook", body)
-    )
+    signed = client.post(url, body, content_type="application/json", headers=webhook_headers("hook", body))
+    replay = client.post(url, body, content_type="application/json", headers=webhook_headers("hook", body))
     # then
     assert unsigned.status_code == 403
     assert signed.json() == {"accepted": 3} and replay.json() == {"accepted": 0}
