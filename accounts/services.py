@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts import events, safeguards
 from accounts.permissions import can, direct_permission_models
 from accounts.profiles import ProductProfile
 
@@ -25,10 +26,13 @@ def _perm(model: type[models.Model], action: str) -> str:
 
 @transaction.atomic
 def user_set_profiles(*, actor, user, profiles: Iterable[ProductProfile | str]) -> None:
-    """Replace the product profiles of ``user``. Only Administrators may do it."""
+    """Replace the product profiles of ``user``. Only Administrators may do it; the last active
+    Administrator keeps the profile, and nobody removes their own (``accounts.safeguards``)."""
     if not can(actor, "change", user):
         raise PermissionDenied(_("Only an Administrator may assign product profiles."))
     wanted = {ProductProfile(p) for p in profiles}
+    safeguards.check_profiles(actor=actor, user=user, profiles=wanted)
+    before = user_profile_names(user)
     profile_groups = Group.objects.filter(name__in=[p.value for p in ProductProfile])
     user.groups.remove(*profile_groups.exclude(name__in=[p.value for p in wanted]))
     user.groups.add(*profile_groups.filter(name__in=[p.value for p in wanted]))
@@ -36,10 +40,18 @@ def user_set_profiles(*, actor, user, profiles: Iterable[ProductProfile | str]) 
         user.is_staff = True  # every profile works in the admin
         user.save(update_fields=["is_staff"])
     user._oc_profiles = None
+    events.user_profiles_changed_event(actor=actor, user=user, before=before, after=user_profile_names(user))
+
+
+def user_profile_names(user) -> set[str]:
+    """The product profiles ``user`` holds now, read from the database (not a prefetched cache)."""
+    return set(user.groups.filter(name__in=[p.value for p in ProductProfile]).values_list("name", flat=True))
 
 
 @transaction.atomic
-def user_create(*, username: str, email: str = "", password: str | None = None, profiles=(), **extra):
+def user_create(
+    *, username: str, email: str = "", password: str | None = None, profiles=(), actor=None, **extra
+):
     user = get_user_model()(username=username, email=email, is_staff=bool(profiles), **extra)
     if password:
         user.set_password(password)
@@ -50,6 +62,7 @@ def user_create(*, username: str, email: str = "", password: str | None = None, 
     if profiles:
         groups = Group.objects.filter(name__in=[ProductProfile(p).value for p in profiles])
         user.groups.add(*groups)
+    events.user_created_event(actor=actor, user=user, profiles=[ProductProfile(p).value for p in profiles])
     return user
 
 

@@ -28,4 +28,11 @@ def events_visible(user, queryset: models.QuerySet[DomainEvent] | None = None) -
             .values("oc_key")
         )
         events = events.exclude(models.Q(object_type=label) & ~models.Q(object_id__in=visible))
+    from django.contrib.auth import get_user_model
+
+    from accounts.events import TOKEN_TYPE, USER_TYPE
+    from accounts.permissions import can_model
+
+    if not can_model(user, "view", get_user_model()):  # accounts' events: only who may see users
+        events = events.exclude(object_type__in=[USER_TYPE, TOKEN_TYPE])
     return events

@@ -4,8 +4,6 @@ demo catchers received. No business rule lives here."""
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import ReadOnlyModelAdmin, RestrictedModelAdmin
 from accounts.permissions import can, can_model, can_preview_personal_data
+from api.csv_export import safe_writer
 from channels.models import (
     CappingRule,
     CaughtMessage,
@@ -194,7 +193,7 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
         if request.GET.get("format") == "csv":
             response = HttpResponse(content_type="text/csv")
             response["Content-Disposition"] = 'attachment; filename="delivery-report.csv"'
-            csv.writer(response).writerows(figures.report_csv_rows(report))
+            safe_writer(response).writerows(figures.report_csv_rows(report))
             return response
         context = {
             **self.admin_site.each_context(request),

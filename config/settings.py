@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",  # login lockout (OC_LOGIN_*); its admin pages are off (AXES_ENABLE_ADMIN)
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out admin login into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +96,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth ------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -105,6 +109,21 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "admin:login"
+# Login throttling (issue 12 §6, django-axes): the admin login and POST /api/v1/auth/token/ lock a
+# username from one client address after OC_LOGIN_FAILURE_LIMIT wrong passwords for
+# OC_LOGIN_COOLOFF_MINUTES; a successful login resets the count. Off in tests unless a test turns it on.
+OC_LOGIN_LOCKOUT_ENABLED = env.bool("OC_LOGIN_LOCKOUT_ENABLED", default=not TESTING)
+OC_LOGIN_FAILURE_LIMIT = env.int("OC_LOGIN_FAILURE_LIMIT", default=5)
+OC_LOGIN_COOLOFF_MINUTES = env.int("OC_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_ENABLED = OC_LOGIN_LOCKOUT_ENABLED
+AXES_FAILURE_LIMIT = OC_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=OC_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # unlock with `manage.py axes_reset_username <name>` (accounts/README.md)
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The client address is the connection's: X-Forwarded-For is whatever the client says it is.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 GUARDIAN_MONKEY_PATCH_USER = False
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = True
@@ -247,6 +266,10 @@ OC_INGEST_JSON_MAX_RECORDS = env.int("OC_INGEST_JSON_MAX_RECORDS", default=10_00
 OC_INGEST_MAX_STORED_REJECTS = env.int("OC_INGEST_MAX_STORED_REJECTS", default=10_000)
 # Ingestion: characters of a rejected value kept (a prefix), so a huge bad cell is never stored whole.
 OC_INGEST_REJECT_VALUE_CHARS = env.int("OC_INGEST_REJECT_VALUE_CHARS", default=200)
+# Hosts channel configurations may connect to (host, *.domain or IP, comma-separated); empty: any.
+OC_PROVIDER_HOST_ALLOWLIST = env.list("OC_PROVIDER_HOST_ALLOWLIST", default=[])
+# Signed provider callbacks (/t/hooks/, /t/sms/): how far their timestamp may be from now, in seconds.
+OC_WEBHOOK_TOLERANCE_SECONDS = env.int("OC_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Lifecycle (issue 7): self-approval, trigger interval floor, schedule catch-up, archive retention.
 OC_ALLOW_SELF_APPROVAL = env.bool("OC_ALLOW_SELF_APPROVAL", default=False)
 OC_TRIGGER_MIN_INTERVAL_SECONDS = env.int("OC_TRIGGER_MIN_INTERVAL_SECONDS", default=0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
 from accounts.permissions import can_preview_personal_data, restrict
+from api.csv_export import safe_writer
 from audiences.ingestion.models import IngestionReject, IngestionRun
 
 REJECT_COLUMNS = ("row", "column", "value", "reason")
@@ -55,7 +55,7 @@ def ingestion_rejects_csv(run: IngestionRun, *, actor) -> Iterator[str]:
     Personal fields' values are masked for ``actor`` without the preview permission."""
     mask = reject_value_masker(actor=actor, run=run)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_writer(buffer)  # formula cells neutralized (issue 12 §6)
 
     def line(values) -> str:
         buffer.seek(0)

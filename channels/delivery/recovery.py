@@ -19,7 +19,7 @@ from django.utils import timezone
 from audiences.catalog import database
 from channels.delivery.sqlparts import db_datetime
 from channels.models import Delivery, DeliveryStatus, EventKind, LedgerEntry, LedgerState, TrackingEvent
-from channels.providers import registry
+from channels.providers import hosts, registry
 
 
 def recover_expired(delivery: Delivery, *, lease_seconds: float | None = None) -> dict:
@@ -35,7 +35,7 @@ def recover_expired(delivery: Delivery, *, lease_seconds: float | None = None) -
     provider = registry.get(configuration.provider)
     provider_settings = provider.parse(configuration.provider_settings)
     settled = unknown = 0
-    if provider.can_settle(provider_settings):
+    if provider.can_settle(provider_settings) and not hosts.refused_hosts(provider_settings):
         # Only the rows of dead senders: a handful per crash, never a population.
         for entry in stuck.only("id", "delivery_id"):
             answer = provider.settle(provider_settings, f"oc-{delivery.pk}-{entry.pk}")

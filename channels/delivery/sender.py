@@ -39,8 +39,8 @@ from channels.models import (
     TrackingEvent,
 )
 from channels.personalization.templates import TemplateProblem
-from channels.providers import registry
-from channels.providers.base import SendResult
+from channels.providers import hosts, registry
+from channels.providers.base import SendResult, Session
 
 FLUSH_EVERY = 200  # events and unmarked outcomes, written together
 
@@ -221,6 +221,17 @@ def heartbeat(delivery: Delivery) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(sender_seen_at=timezone.now())
 
 
+class RefusedSession(Session):
+    """Stands for a provider whose host ``OC_PROVIDER_HOST_ALLOWLIST`` refuses: every message fails
+    permanently with the reason, and nothing is opened or sent."""
+
+    def __init__(self, error: str):
+        self.error = error
+
+    def send(self, message) -> SendResult:
+        return SendResult("permanent", error=self.error[:255])
+
+
 class _Connections:
     """The provider sessions of one sender process: ``OC_SEND_CONNECTIONS`` (2) of them, each used by
     one thread. A group's messages are spread over them and sent at the same time: an SMTP or HTTP
@@ -231,6 +242,10 @@ class _Connections:
 
     def __init__(self, provider, provider_settings, count: int):
         self.sessions = []
+        refused = hosts.refused_hosts(provider_settings)
+        if refused:  # the allow-list changed after the configuration was saved: connect to nothing
+            self.sessions, self.pool = [RefusedSession(hosts.refusal_message(refused))], None
+            return
         try:
             for _ in range(max(1, count)):
                 self.sessions.append(provider.open(provider_settings))

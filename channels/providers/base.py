@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_type_hints
 
@@ -151,6 +152,34 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
         return hmac.compare_digest(sign_body(secret, body).encode("ascii"), header.encode("utf-8"))
     except (TypeError, UnicodeError):
         return False
+
+
+TIMESTAMP_HEADER = "X-OC-Timestamp"
+SIGNATURE_HEADER = "X-OC-Signature"
+
+
+def sign_webhook(secret: str, timestamp: str | int, body: bytes) -> str:
+    """The signature of a callback to us: ``sha256=<hex hmac>`` of ``"<timestamp>.<body>"``, so a
+    captured request cannot be replayed once its timestamp is older than the tolerance."""
+    return sign_body(secret, str(timestamp).encode("ascii") + b"." + body)
+
+
+def webhook_headers(secret: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
+    """The headers a provider (or a test) sends with a signed callback: timestamp and signature."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    return {TIMESTAMP_HEADER: str(stamp), SIGNATURE_HEADER: sign_webhook(secret, stamp, body)}
+
+
+def webhook_signature_ok(
+    secret: str, body: bytes, timestamp: str | None, signature: str | None, *, tolerance: int
+) -> bool:
+    """A signed callback is genuine and fresh: its timestamp (Unix seconds) within ``tolerance``
+    seconds of now, either way, and its signature over ``"<timestamp>.<body>"`` right."""
+    if not timestamp or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    if abs(time.time() - int(timestamp)) > tolerance:
+        return False
+    return signature_ok(secret, timestamp.encode("ascii") + b"." + body, signature)
 
 
 SECRET_NAME_PARTS = ("password", "secret", "token", "key")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can, can_model
 from audiences.catalog.selectors import schema_fields, schema_links
 from channels.models import CappingRule, ChannelConfiguration, DeliveryLevel, SuppressionEntry
-from channels.providers import registry
+from channels.providers import hosts, registry
 
 CONFIGURATION_FIELDS = (
     "name",
@@ -49,7 +49,10 @@ def configuration_check(configuration: ChannelConfiguration) -> None:
             "keys": ", ".join(k for k, _label in registry.choices(configuration.channel))
         }
     else:
-        provider.parse(configuration.provider_settings)  # raises with the setting's name
+        parsed = provider.parse(configuration.provider_settings)  # raises with the setting's name
+        refused = hosts.refused_hosts(parsed)
+        if refused:
+            errors["provider_settings"] = hosts.refusal_message(refused)
     if not (configuration.marketing or configuration.transactional):
         errors["marketing"] = _("A configuration serves marketing, transactional messages or both.")
     dimension = configuration.dimension

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.test import Client
 
-from channels.providers.base import sign_body, signature_ok
+from channels.providers.base import sign_body, signature_ok, webhook_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_a_non_ascii_signature_header_is_refused_not_a_server_error(
         f"/t/hooks/{email_configuration.pk}/",
         body,
         content_type="application/json",
-        headers={"X-OC-Signature": "sha256=\u00e9\u00e9\u00e9"},
+        headers={**webhook_headers("hook", body), "X-OC-Signature": "sha256=\u00e9\u00e9\u00e9"},
     )
     # then
     assert response.status_code == 403

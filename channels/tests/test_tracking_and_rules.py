@@ -20,7 +20,7 @@ from channels.models import CappingRule, EventKind, LedgerEntry, SuppressionEntr
 from channels.personalization import links
 from channels.personalization.sms import sms_length
 from channels.personalization.templates import TemplateProblem, render
-from channels.providers.base import sign_body
+from channels.providers.base import webhook_headers
 from channels.tests.conftest import email_config, prepared_delivery
 
 pytestmark = pytest.mark.django_db
@@ -118,12 +118,8 @@ def test_provider_webhook_needs_the_signature_and_feeds_suppression(
     client = Client()
     # when
     unsigned = client.post(url, body, content_type="application/json")
-    signed = client.post(
-        url, body, content_type="application/json", headers={"X-OC-Signature": sign_body("hook", body)}
-    )
-    replay = client.post(
-        url, body, content_type="application/json", headers={"X-OC-Signature": sign_body("hook", body)}
-    )
+    signed = client.post(url, body, content_type="application/json", headers=webhook_headers("hook", body))
+    replay = client.post(url, body, content_type="application/json", headers=webhook_headers("hook", body))
     # then
     assert unsigned.status_code == 403
     assert signed.json() == {"accepted": 3} and replay.json() == {"accepted": 0}
@@ -151,7 +147,7 @@ def test_inbound_sms_stop_suppresses_the_number(catalog, httpserver):
         f"/t/sms/{configuration.pk}/inbound/",
         body,
         content_type="application/json",
-        headers={"X-OC-Signature": sign_body("k", body)},
+        headers=webhook_headers("k", body),
     )
     assert response.json() == {"unsubscribed": True}
     assert SuppressionEntry.objects.get(channel="sms").address == "+15550000001"

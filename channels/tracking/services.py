@@ -71,35 +71,45 @@ def unsubscribe_record(entry_id: int, *, how: str) -> LedgerEntry | None:
 
 
 def webhook_events_record(configuration: ChannelConfiguration, events: list[dict]) -> int:
-    """Provider callbacks: ``{"id", "type", "message_id", "reason"?, "url"?}`` each. Hard bounces and
-    complaints suppress the address. Unknown messages and repeated ids are skipped."""
+    """Provider callbacks, checked by the view: ``{"id", "type", "message_id", "reason", "url"}``
+    each. Hard bounces and complaints suppress the address. Unknown types, unknown messages, repeated
+    event ids and repeated once-per-message events are skipped; the count of recorded ones."""
     accepted = 0
-    for item in events[:1000]:
-        kind = WEBHOOK_KINDS.get(str(item.get("type", "")))
-        message_id = str(item.get("message_id", ""))
-        if kind is None or not message_id:
+    for item in events:
+        kind = WEBHOOK_KINDS.get(item["type"])
+        if kind is None:
             continue
         entry = LedgerEntry.objects.filter(
-            provider_message_id=message_id, delivery__configuration=configuration
+            provider_message_id=item["message_id"], delivery__configuration=configuration
         ).first()
         if entry is None:
             continue
         accepted += provider_event_record(
             entry,
             kind,
-            event_id=f"{configuration.pk}:{item.get('id')}" if item.get("id") else None,
-            reason=str(item.get("reason", "")),
-            url=str(item.get("url", "")),
+            event_id=f"{configuration.pk}:{item['id']}",
+            reason=item.get("reason", ""),
+            url=item.get("url", ""),
         )
     return accepted
 
 
+# What happens to a recipient at most once per message, however many times a provider reports it.
+ONCE_PER_MESSAGE = {EventKind.HARD_BOUNCE, EventKind.COMPLAINT, EventKind.UNSUBSCRIBE}
+
+
+@transaction.atomic
 def provider_event_record(
     entry: LedgerEntry, kind: str, *, event_id: str | None, reason: str = "", url: str = ""
 ) -> bool:
     """One event a provider reported about a message (its webhook, or anymail's for an ESP): recorded
-    once per provider event id; a hard bounce, a complaint or an unsubscribe also suppresses the
-    address. False when the event id was already recorded."""
+    once per provider event id, and a hard bounce, a complaint or an unsubscribe once per message
+    (the message's row is locked while checking, so concurrent callbacks cannot both add one); those
+    also suppress the address. False when the event was already recorded."""
+    if kind in ONCE_PER_MESSAGE:
+        LedgerEntry.objects.select_for_update().filter(pk=entry.pk).first()
+        if TrackingEvent.objects.filter(entry=entry, kind=kind).exists():
+            return False
     if not event_record(entry, kind, reason=reason, url=url, provider_event_id=event_id):
         return False
     if kind == EventKind.HARD_BOUNCE:

@@ -6,22 +6,25 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import logging
 
 from anymail.exceptions import AnymailConfigurationError
 from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from api.errors import json_error
+from api.errors import error_body, json_error
 from channels.models import ChannelConfiguration
 from channels.personalization import links
 from channels.providers import registry
-from channels.providers.base import signature_ok
+from channels.providers.base import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_signature_ok
 from channels.tracking import esp_events, services
 
+logger = logging.getLogger(__name__)
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -62,29 +65,109 @@ def unsubscribe(request, token: str):
     return render(request, "oc_channels/unsubscribe.html", {"done": False})
 
 
+MAX_WEBHOOK_EVENTS = 1000
+EVENT_ID_MAX_LENGTH = 200
+
+
 def _configuration_and_body(request, configuration_id: int):
+    """The configuration and the request body when the callback is signed with the configuration's
+    webhook secret and its timestamp is fresh (``OC_WEBHOOK_TOLERANCE_SECONDS``); else no body."""
     configuration = get_object_or_404(ChannelConfiguration, pk=configuration_id)
     provider = registry.get(configuration.provider)
     secret = (
         getattr(provider.parse(configuration.provider_settings), "webhook_secret", "") if provider else ""
     )
-    if not signature_ok(secret, request.body, request.headers.get("X-OC-Signature")):
+    if not webhook_signature_ok(
+        secret,
+        request.body,
+        request.headers.get(TIMESTAMP_HEADER),
+        request.headers.get(SIGNATURE_HEADER),
+        tolerance=settings.OC_WEBHOOK_TOLERANCE_SECONDS,
+    ):
         return configuration, None
     return configuration, request.body
+
+
+def _refused(request):
+    return json_error(
+        request,
+        403,
+        "permission_denied",
+        _("Bad or stale signature: sign the timestamp and the body, and send them within the tolerance."),
+    )
+
+
+def _invalid(errors: list[dict]) -> JsonResponse:
+    return JsonResponse(error_body(400, "invalid", _("Invalid input."), errors), status=400)
+
+
+def _problem(field: str | None, code: str, message: str) -> dict:
+    return {"field": field, "code": code, "message": message}
+
+
+def _json_object(body: bytes) -> tuple[dict | None, list[dict]]:
+    """The body as a JSON object, or the one problem that keeps it from being one."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
+        return None, [_problem(None, "parse_error", _("The body is not valid JSON."))]
+    if not isinstance(data, dict):
+        return None, [_problem(None, "invalid", _("Expected a JSON object."))]
+    return data, []
+
+
+def _text(item: dict, key: str, path: str, problems: list[dict], *, required: bool) -> str:
+    value = item.get(key)
+    if value is None or value == "":
+        if required:
+            problems.append(_problem(path, "required", _("This field is required.")))
+        return ""
+    if not isinstance(value, str):
+        problems.append(_problem(path, "invalid", _("Expected a string.")))
+        return ""
+    return value
+
+
+def _webhook_events(body: bytes) -> tuple[list[dict], list[dict]]:
+    """``{"events": [{"id", "type", "message_id", "reason"?, "url"?}, ...]}`` checked field by field:
+    the events as clean dicts, or the problems, each naming its field (``events.3.id``)."""
+    data, problems = _json_object(body)
+    if data is None:
+        return [], problems
+    events = data.get("events")
+    if not isinstance(events, list):
+        return [], [_problem("events", "invalid", _('Expected {"events": [...]}, a list of events.'))]
+    if len(events) > MAX_WEBHOOK_EVENTS:
+        message = _("At most %(limit)d events per request.") % {"limit": MAX_WEBHOOK_EVENTS}
+        return [], [_problem("events", "max_length", message)]
+    clean = []
+    for index, item in enumerate(events):
+        path = f"events.{index}"
+        if not isinstance(item, dict):
+            problems.append(_problem(path, "invalid", _("Expected an object.")))
+            continue
+        event = {
+            key: _text(item, key, f"{path}.{key}", problems, required=key in ("id", "type", "message_id"))
+            for key in ("id", "type", "message_id", "reason", "url")
+        }
+        if len(event["id"]) > EVENT_ID_MAX_LENGTH:
+            message = _("At most %(limit)d characters.") % {"limit": EVENT_ID_MAX_LENGTH}
+            problems.append(_problem(f"{path}.id", "max_length", message))
+        clean.append(event)
+    return clean, problems
 
 
 @csrf_exempt
 @require_POST
 def provider_webhook(request, configuration_id: int):
-    """Delivery receipts, bounces and complaints from the provider, signed with the shared secret."""
+    """Delivery receipts, bounces and complaints from the provider, signed with the shared secret
+    over the timestamp and the body; each event carries its id, recorded once."""
     configuration, body = _configuration_and_body(request, configuration_id)
     if body is None:
-        return JsonResponse({"detail": "bad signature"}, status=403)
-    try:
-        events = json.loads(body).get("events", [])
-        assert isinstance(events, list)
-    except (ValueError, AttributeError, AssertionError):
-        return JsonResponse({"detail": 'expected {"events": [...]}'}, status=400)
+        return _refused(request)
+    events, problems = _webhook_events(body)
+    if problems:
+        return _invalid(problems)
     return JsonResponse({"accepted": services.webhook_events_record(configuration, events)})
 
 
@@ -94,15 +177,19 @@ def sms_inbound(request, configuration_id: int):
     """An SMS reply (JSON ``{from, text}`` or Twilio-style form ``From``/``Body``), signed."""
     configuration, body = _configuration_and_body(request, configuration_id)
     if body is None:
-        return JsonResponse({"detail": "bad signature"}, status=403)
+        return _refused(request)
+    problems: list[dict] = []
     if request.content_type == "application/json":
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return JsonResponse({"detail": "invalid JSON"}, status=400)
-        sender, text = str(data.get("from", "")), str(data.get("text", ""))
+        data, problems = _json_object(body)
+        if data is not None:
+            sender = _text(data, "from", "from", problems, required=True)
+            text = _text(data, "text", "text", problems, required=False)
     else:
         sender, text = request.POST.get("From", ""), request.POST.get("Body", "")
+        if not sender:
+            problems.append(_problem("From", "required", _("This field is required.")))
+    if problems:
+        return _invalid(problems)
     stopped = services.inbound_sms_record(configuration, sender=sender, text=text)
     return JsonResponse({"unsubscribed": stopped})
 
@@ -120,6 +207,11 @@ def esp_webhook(view):
             return view(request, *args, **kwargs)
         except AnymailConfigurationError:
             return json_error(request, 403, "permission_denied", "Webhook signing key not configured.")
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError, RecursionError):
+            # An authenticated body anymail cannot read as the ESP's events (not JSON, nested too deep,
+            # a list where an object belongs...): the sender's mistake, a 400, never a 500.
+            logger.warning("Unreadable %s tracking webhook body", request.path, exc_info=True)
+            return _invalid([_problem(None, "invalid", _("The body is not a tracking event of this ESP."))])
 
     return guarded
 
