@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 
 from anymail.exceptions import AnymailConfigurationError
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api.errors import json_error
+from api.parsers import parse_json
 from channels.models import ChannelConfiguration
 from channels.personalization import links
 from channels.providers import registry
@@ -81,9 +81,9 @@ def provider_webhook(request, configuration_id: int):
     if body is None:
         return JsonResponse({"detail": "bad signature"}, status=403)
     try:
-        events = json.loads(body).get("events", [])
+        events = parse_json(body).get("events", [])
         assert isinstance(events, list)
-    except (ValueError, AttributeError, AssertionError):
+    except (ValueError, AttributeError, AssertionError):  # JSONInputError is a ValueError
         return JsonResponse({"detail": 'expected {"events": [...]}'}, status=400)
     return JsonResponse({"accepted": services.webhook_events_record(configuration, events)})
 
@@ -97,8 +97,8 @@ def sms_inbound(request, configuration_id: int):
         return JsonResponse({"detail": "bad signature"}, status=403)
     if request.content_type == "application/json":
         try:
-            data = json.loads(body)
-        except ValueError:
+            data = parse_json(body)
+        except ValueError:  # JSONInputError included
             return JsonResponse({"detail": "invalid JSON"}, status=400)
         sender, text = str(data.get("from", "")), str(data.get("text", ""))
     else:

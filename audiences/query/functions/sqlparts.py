@@ -21,9 +21,16 @@ SQLITE_PARTS = {
 }
 
 
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+
 def int4(value):
-    """PostgreSQL functions such as substr() take integer, and bigint does not cast to it implicitly."""
-    return sa.cast(value, sa.Integer())
+    """PostgreSQL functions such as substr() take integer, and bigint does not cast to it implicitly.
+
+    Clamped to the integer range first: ``Substring(@x, 1, 99999999999)`` means "to the end", not
+    "integer out of range" (no string is that long, so the clamped value means the same)."""
+    clamped = sa.case((value > INT4_MAX, INT4_MAX), (value < INT4_MIN, INT4_MIN), else_=value)
+    return sa.cast(clamped, sa.Integer())
 
 
 def typed(ctx: BuildContext, value):
