@@ -1,0 +1,134 @@
+"""Benchmark: saving a campaign graph through the API (``PUT /api/v1/campaigns/<id>/graph/``).
+
+    DEBUG=1 .venv/bin/python bench/graph_save.py                       # SQLite (var/bench-graph.sqlite3)
+    createdb -h 127.0.0.1 -U postgres oc_bench_graph
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/oc_bench_graph DEBUG=1 .venv/bin/python bench/graph_save.py
+
+Prints, in seconds (median of ``--repeat`` runs, each on a fresh campaign):
+- first save of a legitimate graph of ``--activities`` (default 500: 50 chains of Build audience ->
+  Deduplication -> 7 Waits -> End), the whole request (JSON parsing, serializer, graph check, writes,
+  history and audit rows);
+- re-save of the same document unchanged, and with one activity's label changed;
+- refusal of a graph of ``--over`` activities (default 10,000: over ``OC_CAMPAIGN_MAX_ACTIVITIES``).
+Also the number of SQL queries of each. Issue 12 §5 asked for "well under a second" for the 500.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", "sqlite:///var/bench-graph.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from accounts.profiles import ProductProfile  # noqa: E402
+from accounts.services import user_create  # noqa: E402
+from audiences.catalog import services as catalog  # noqa: E402
+from audiences.catalog.models import Schema  # noqa: E402
+from campaigns.services import campaign_create  # noqa: E402
+
+CHAIN = 10
+
+
+def document(n: int, version: int, label: str = "") -> dict:
+    activities, transitions = [], []
+    for chain in range(max(1, n // CHAIN)):
+        keys = [f"c{chain}_{step}" for step in range(CHAIN)]
+        rule = {"type": "condition", "field": "age", "operator": "greater", "value": chain}
+        activities.append(
+            {"key": keys[0], "type": "targeting.build_audience", "config": {"dimension": "customer", "rule": rule}}
+        )
+        activities.append({"key": keys[1], "type": "targeting.deduplication", "config": {"fields": ["email"]}})
+        for key in keys[2:-1]:
+            activities.append({"key": key, "type": "flow.wait", "config": {"minutes": 5}})
+        activities.append({"key": keys[-1], "type": "flow.end", "config": {}})
+        transitions.extend({"source": a, "target": b, "output": "out"} for a, b in zip(keys, keys[1:]))
+    if label:
+        activities[0]["label"] = label
+    return {"version": version, "activities": activities[:n], "transitions": transitions}
+
+
+def setup() -> User:
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # as `make demo` does: the catalog snapshot is cached
+    admin = User.objects.filter(username="bench-graph").first() or user_create(
+        username="bench-graph",
+        email="bench-graph@example.test",
+        password="bench-graph-password-1",  # noqa: S106
+        profiles=[ProductProfile.ADMINISTRATOR],
+    )
+    if not Schema.objects.filter(name="customer").exists():
+        customer = catalog.schema_create(
+            actor=admin,
+            name="customer",
+            fields=[
+                {"name": "id", "type": "bigint", "primary_key": True},
+                {"name": "email", "type": "string", "max_length": 100, "is_personal": True},
+                {"name": "age", "type": "integer"},
+            ],
+        )
+        catalog.targeting_dimension_create(
+            actor=admin, schema=customer, data={"identity_field": "id", "email_field": "email"}
+        )
+    return admin
+
+
+def timed_put(client, campaign_id: int, body: dict) -> tuple[float, int, int]:
+    raw = json.dumps(body)
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        response = client.put(f"/api/v1/campaigns/{campaign_id}/graph/", raw, content_type="application/json")
+        elapsed = time.perf_counter() - start
+    return elapsed, response.status_code, len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=500)
+    parser.add_argument("--over", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    admin = setup()
+    client = APIClient()
+    client.force_authenticate(admin)
+    figures: dict[str, list[tuple[float, int, int]]] = {"first": [], "same": [], "one": [], "over": []}
+    for run in range(args.repeat):
+        campaign = campaign_create(actor=admin, name=f"bench graph {time.time_ns()} {run}")
+        figures["first"].append(timed_put(client, campaign.pk, document(args.activities, 0)))
+        figures["same"].append(timed_put(client, campaign.pk, document(args.activities, 1)))
+        figures["one"].append(timed_put(client, campaign.pk, document(args.activities, 2, label="renamed")))
+        figures["over"].append(timed_put(client, campaign.pk, document(args.over, 3)))
+    print(f"database: {connection.vendor}; limit OC_CAMPAIGN_MAX_ACTIVITIES={settings.OC_CAMPAIGN_MAX_ACTIVITIES}")
+    names = {
+        "first": f"first save, {args.activities} activities",
+        "same": f"re-save unchanged, {args.activities}",
+        "one": f"re-save, one label changed, {args.activities}",
+        "over": f"refusal, {args.over} activities",
+    }
+    for key, label in names.items():
+        rows = figures[key]
+        print(
+            f"{label:<40} median {statistics.median(r[0] for r in rows):7.3f} s "
+            f"(runs: {', '.join(f'{r[0]:.3f}' for r in rows)}); status {rows[0][1]}; {rows[0][2]} queries"
+        )
+
+
+if __name__ == "__main__":
+    main()
