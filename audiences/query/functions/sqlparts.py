@@ -29,8 +29,14 @@ def int4(value):
 
     Clamped to the integer range first: ``Substring(@x, 1, 99999999999)`` means "to the end", not
     "integer out of range" (no string is that long, so the clamped value means the same)."""
-    clamped = sa.case((value > INT4_MAX, INT4_MAX), (value < INT4_MIN, INT4_MIN), else_=value)
-    return sa.cast(clamped, sa.Integer())
+    return sa.cast(clamp_int4(value), sa.Integer())
+
+
+def clamp_int4(value):
+    """``value`` (a 64-bit integer expression) bounded to the 32-bit range, still 64-bit."""
+    big = sa.cast(value, sa.BigInteger())
+    low, high = sa.literal(INT4_MIN, sa.BigInteger()), sa.literal(INT4_MAX, sa.BigInteger())
+    return sa.case((big > high, high), (big < low, low), else_=big)
 
 
 def typed(ctx: BuildContext, value):

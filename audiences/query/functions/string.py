@@ -337,8 +337,7 @@ def smart(ctx, text):
 def substring(ctx, text, start, count):
     # SQL-standard meaning for starts below 1 (the characters before position 1 count in the length).
     # Bounded before adding, so a huge start or length cannot overflow 64 bits either.
-    start = sa.case((start > sql.INT4_MAX, sql.INT4_MAX), (start < sql.INT4_MIN, sql.INT4_MIN), else_=start)
-    count = sa.case((count > sql.INT4_MAX, sql.INT4_MAX), (count < sql.INT4_MIN, sql.INT4_MIN), else_=count)
+    start, count = sql.clamp_int4(start), sql.clamp_int4(count)
     end = start + count
     first = sa.case((start >= 1, start), else_=1)
     size = end - first
