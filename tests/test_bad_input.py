@@ -427,6 +427,16 @@ def test_every_list_endpoint_answers_html_without_a_500(shop, client, administra
             assert response.status_code < 500, (target, response.status_code)
             if response.status_code == 200:
                 assert response["Content-Type"].startswith("text/html"), target
+    # and the first item of every list that has one
+    for url in _list_urls():
+        listed = client.get(url, HTTP_ACCEPT="application/json")
+        if listed.status_code != 200 or not isinstance(listed.json(), dict):
+            continue
+        items = listed.json().get("results") or []
+        if items and isinstance(items[0], dict) and "id" in items[0]:
+            detail = f"{url}{items[0]['id']}/"
+            response = client.get(detail, HTTP_ACCEPT="text/html")
+            assert response.status_code < 500, (detail, response.status_code)
 
 
 def test_html_error_pages_of_the_api_are_not_500(shop, client, administrator):
