@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -60,6 +62,21 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, RequestDataTooBig):
+        # Raised while DRF reads a form or multipart body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+        from api.parsers import RequestTooLarge, too_large_detail
+
+        exc = RequestTooLarge(too_large_detail())
+    elif isinstance(exc, DataError):
+        # The database refused a value (out of range, malformed): the input's fault. Its message may
+        # quote a row's value, so it is logged, not returned.
+        logger.warning("Database refused a value: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("A value is outside what the database accepts.")]}, code="invalid_data"
+        )
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many form fields, a malformed multipart body...: the client's fault, never a 500.
+        exc = exceptions.ParseError(_("The request could not be read."))
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -88,6 +105,24 @@ def handler404(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def handler400(request, exception=None):
+    """Django's own 400s (a body over the limit read outside DRF, too many fields, a bad host):
+    413 for a body over the limit, in the one error shape under /api/ and /t/, a page elsewhere."""
+    if isinstance(exception, RequestDataTooBig):
+        from api.parsers import too_large_detail
+
+        if request.path.startswith(("/api/", "/t/")):
+            return json_error(request, 413, "too_large", too_large_detail())
+        from django.shortcuts import render
+
+        return render(request, "413.html", {"detail": too_large_detail()}, status=413)
+    if request.path.startswith(("/api/", "/t/")):
+        return json_error(request, 400, "bad_request", _("The request could not be read."))
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
 
 
 def handler500(request):

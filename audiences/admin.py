@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import RestrictedModelAdmin
 from accounts.permissions import can_model
+from api.parsers import JSONInputError, parse_json
 from audiences.catalog import services
 from audiences.catalog.ddl import ddl_import_confirm, ddl_propose
 from audiences.catalog.diagram import diagram_build
@@ -185,10 +186,10 @@ class SchemaAdmin(ServiceErrorsAsMessages, RestrictedModelAdmin):
         }
         if request.method == "POST" and "confirm" in request.POST:
             try:
-                proposal = json.loads(request.POST.get("proposal") or "{}")
+                proposal = parse_json(request.POST.get("proposal") or "{}")
                 with transaction.atomic():
                     created = ddl_import_confirm(actor=request.user, proposal=proposal)
-            except (ValidationError, json.JSONDecodeError) as error:
+            except (ValidationError, JSONInputError) as error:
                 message = _error_text(error) if isinstance(error, ValidationError) else _("Invalid proposal.")
                 self.message_user(request, message, level=messages.ERROR)
             else:

@@ -68,5 +68,34 @@ def record(sender, instance, history_instance, history_user=None, **kwargs) -> N
     )
 
 
+def records_created(instances, *, user=None) -> None:
+    """History and timeline rows for ``instances`` just created with ``bulk_create`` (which sends no
+    signals): the same rows ``record`` writes one by one, written in two statements. A graph of
+    500 activities is saved in well under a second this way instead of 1,500 single inserts."""
+    from simple_history.utils import get_history_manager_for_model
+
+    instances = list(instances)
+    if not instances:
+        return
+    model = type(instances[0])
+    label = f"{model._meta.app_label}.{model._meta.model_name}"
+    user = user if user is not None and getattr(user, "pk", None) else None
+    history = get_history_manager_for_model(model).bulk_history_create(instances, default_user=user)
+    DomainEvent.objects.bulk_create(
+        DomainEvent(
+            actor=user,
+            actor_name=getattr(user, "username", "") if user else "",
+            kind=f"{model._meta.model_name}.created",
+            campaign_id=_campaign_of(instance, label),
+            object_type=label,
+            object_id=str(instance.pk),
+            object_repr=force_str(instance)[:300],
+            changes=[],
+            data={"history_id": row.history_id},
+        )
+        for instance, row in zip(instances, history, strict=True)
+    )
+
+
 def connect() -> None:
     post_create_historical_record.connect(record, dispatch_uid="audit.recorder")

@@ -184,6 +184,17 @@ REST_FRAMEWORK = {
         "api.filtering.StrictFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    # Bounded JSON (depth, NUL and lone surrogates, body size: api/parsers.py); forms for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # The browsable API leaves out a form it cannot build instead of answering 500 (api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.SafeBrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -256,6 +267,9 @@ if not DEBUG and not TESTING:
 
 # --- Product settings ------------------------------------------------------------------------------
 OC_PREVIEW_ROWS_MAX = env.int("OC_PREVIEW_ROWS_MAX", default=100)
+# Largest request body read into memory (JSON, form fields; uploaded files are not counted): 413 above.
+OC_MAX_REQUEST_BYTES = env.int("OC_MAX_REQUEST_BYTES", default=16 * 1024**2)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OC_MAX_REQUEST_BYTES
 # Channels: the longest a rendered message template may get (characters) before it is refused.
 OC_TEMPLATE_MAX_OUTPUT = env.int("OC_TEMPLATE_MAX_OUTPUT", default=1_000_000)
 # Channels: the most bytes of strings and lists one template render may build (doublings stop here).

@@ -27,5 +27,6 @@ urlpatterns = [
     path("t/", include("channels.tracking.urls")),
 ]
 
+handler400 = "api.errors.handler400"
 handler404 = "api.errors.handler404"
 handler500 = "api.errors.handler500"

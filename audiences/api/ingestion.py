@@ -5,8 +5,6 @@ Administrators start loads; every profile that reads the data model reads runs.
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -14,10 +12,11 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.permissions import restrict
+from api.parsers import BoundedJSONParser, JSONInputError, parse_json
 from api.permissions import ProfilePermission, requires
 from audiences.catalog.models import Schema
 from audiences.ingestion import services
@@ -99,9 +98,11 @@ def _mapping(text: str | None) -> dict | None:
     if not text:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
-        raise ValidationError({"mapping": _("Not valid JSON.")}) from None
+        return parse_json(text)
+    except JSONInputError as error:
+        field = f"mapping.{error.field}" if error.field else "mapping"
+        message = _("Not valid JSON.") if error.code == "parse_error" else error.message
+        raise ValidationError({field: message}) from None
 
 
 class IngestionRunViewSet(
@@ -112,7 +113,7 @@ class IngestionRunViewSet(
     permission_classes = [ProfilePermission]
     serializer_class = IngestionRunSerializer
     filterset_class = IngestionRunFilterSet
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     ordering_fields = ["created_at", "id"]
 
     def get_queryset(self):

@@ -14,6 +14,7 @@ import calendar
 import datetime as dt
 import hashlib
 import math
+import re
 import sqlite3
 import uuid
 import zoneinfo
@@ -89,6 +90,18 @@ def email_domain(value: str) -> str | None:
     return text.rsplit("@", 1)[1] if "@" in text else None
 
 
+_DATETIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+
+
+def to_datetime(text) -> str | None:
+    """ToDateTime on SQLite: 'YYYY-MM-DD[ HH:MM[:SS]]' naming a real moment, else null (never rolled
+    over to the next month as datetime() does with 2026-02-30)."""
+    text = str(text)
+    if not _DATETIME_TEXT.fullmatch(text):
+        return None
+    return dt.datetime.fromisoformat(text.replace("T", " ")).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def to_timezone(value: str, zone: str) -> str:
     moment = dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC)
     return moment.astimezone(zoneinfo.ZoneInfo(str(zone))).strftime("%Y-%m-%d %H:%M:%S")
@@ -127,6 +140,7 @@ FUNCTIONS = {
     "oc_line": (2, _nulls(line)),
     "oc_email_domain": (1, _nulls(email_domain)),
     "oc_to_timezone": (2, _nulls(to_timezone)),
+    "oc_to_datetime": (1, _nulls(to_datetime)),
     "oc_trunc": (2, _nulls(truncate_decimals)),
 }
 

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.services import SHAREABLE_ACTIONS
@@ -49,6 +50,22 @@ class GraphSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0)
     activities = ActivityDocumentSerializer(many=True)
     transitions = TransitionDocumentSerializer(many=True)
+
+    def to_internal_value(self, data):
+        """A graph over the activity limit (or with more transitions than such a graph can have) is
+        refused before its thousands of items are validated one by one."""
+        from campaigns.engine.validation import MAX_ACTIVITIES
+        from campaigns.services.graph import max_graph_transitions, too_many_activities_message
+
+        if isinstance(data, dict):
+            activities, transitions = data.get("activities"), data.get("transitions")
+            if isinstance(activities, list) and len(activities) > MAX_ACTIVITIES:
+                raise serializers.ValidationError({"activities": [too_many_activities_message()]})
+            if isinstance(transitions, list) and len(transitions) > max_graph_transitions():
+                raise serializers.ValidationError(
+                    {"transitions": [_("At most %(n)s transitions.") % {"n": max_graph_transitions()}]}
+                )
+        return super().to_internal_value(data)
 
 
 class RunStartSerializer(serializers.Serializer):

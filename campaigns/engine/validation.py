@@ -50,8 +50,8 @@ def graph_check(document: dict, *, reader=None) -> tuple[ParsedGraph | None, lis
     errors: list[GraphError] = []
     activities = document.get("activities") or []
     transitions = document.get("transitions") or []
-    if len(activities) > MAX_ACTIVITIES:
-        errors.append(GraphError(None, "activities", _("At most %(n)s activities.") % {"n": MAX_ACTIVITIES}))
+    if len(activities) > MAX_ACTIVITIES:  # refused before any activity is parsed or checked
+        return None, [GraphError(None, "activities", _("At most %(n)s activities.") % {"n": MAX_ACTIVITIES})]
     by_key: dict[str, dict] = {}
     configs: dict[str, object] = {}
     channels = 0

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can
+from audit.recorder import records_created
 from campaigns.activities import registry
 from campaigns.activities.config import ConfigError
 from campaigns.activities.types.incremental_query import processed_tables_drop
-from campaigns.engine.validation import GraphError, graph_check
+from campaigns.engine.validation import MAX_ACTIVITIES, GraphError, graph_check
 from campaigns.exceptions import StaleGraph
 from campaigns.models import Activity, Campaign, Transition
 from campaigns.models.runs import ACTIVE_RUN_STATUSES
@@ -57,7 +58,15 @@ def _lock(actor, campaign: Campaign) -> Campaign:
 
 @transaction.atomic
 def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version: int | None) -> Campaign:
-    """Replace the whole graph; activities keep their ids by key, transitions by (source, output)."""
+    """Replace the whole graph; activities keep their ids by key, transitions by (source, output).
+
+    Only what changed is written: an activity or transition equal to the stored one is left alone,
+    new ones are inserted in bulk with their history and timeline rows (``records_created``), changed
+    and removed ones one by one (their history records the difference). A graph over the activity
+    limit is refused before anything else is looked at."""
+    activities = document.get("activities") or []
+    if len(activities) > MAX_ACTIVITIES:
+        raise ValidationError({"activities": [too_many_activities_message()]})
     locked = _lock(actor, campaign)
     if version is None or int(version) != locked.graph_version:
         raise StaleGraph()
@@ -65,42 +74,79 @@ def campaign_graph_replace(*, actor, campaign: Campaign, document: dict, version
     if errors:
         raise graph_errors_as_validation(errors)
     existing = {a.key: a for a in locked.activities.all()}
-    wanted = {item["key"]: item for item in document.get("activities") or []}
-    Transition.objects.filter(campaign=locked).delete()
+    wanted = {item["key"]: item for item in activities}
+    wanted_edges = {
+        (t["source"], t.get("output") or "out"): (t["target"], t.get("label", ""))
+        for t in document.get("transitions") or []
+    }
+    stale_edges, kept_edges = [], set()
+    for t in locked.transitions.select_related("source", "target"):
+        if wanted_edges.get((t.source.key, t.output)) == (t.target.key, t.label):
+            kept_edges.add((t.source.key, t.output))
+        else:
+            stale_edges.append(t.pk)
+    if stale_edges:
+        Transition.objects.filter(pk__in=stale_edges).delete()
     processed_tables_drop(  # what removed or retyped incremental queries remembered goes with them
         a for key, a in existing.items() if key not in wanted or wanted[key].get("type", a.type) != a.type
     )
-    locked.activities.exclude(key__in=list(wanted)).delete()
+    removed = [a.pk for key, a in existing.items() if key not in wanted]
+    if removed:
+        Activity.objects.filter(pk__in=removed).delete()
     saved: dict[str, Activity] = {}
+    created: list[Activity] = []
     for key, item in wanted.items():
         activity = existing.get(key) or Activity(campaign=locked, key=key)
+        changed = activity.pk is None
         for f in ACTIVITY_FIELDS[1:]:
-            if f in item:
+            if f in item and getattr(activity, f) != item[f]:
                 setattr(activity, f, item[f])
-        _clean_named(activity, f"activities.{key}", exclude=["campaign"])
-        activity.save()
+                changed = True
         saved[key] = activity
-    for t in document.get("transitions") or []:
+        if not changed:
+            continue
+        # Keys are unique in the document (graph_check), so the per-row uniqueness queries are skipped.
+        _clean_named(activity, f"activities.{key}", exclude=["campaign"])
+        if activity.pk is None:
+            created.append(activity)
+        else:
+            activity.save()
+    if created:
+        Activity.objects.bulk_create(created)
+        records_created(created, user=actor)
+    new_edges = []
+    for (source, output), (target, label) in wanted_edges.items():
+        if (source, output) in kept_edges:
+            continue
         transition = Transition(
-            campaign=locked,
-            source=saved[t["source"]],
-            output=t.get("output") or "out",
-            target=saved[t["target"]],
-            label=t.get("label", ""),
+            campaign=locked, source=saved[source], output=output, target=saved[target], label=label
         )
         _clean_named(
             transition,
-            f"transitions.{t['source']}.{transition.output}",
+            f"transitions.{source}.{transition.output}",
             exclude=["campaign", "source", "target"],
         )
-        transition.save()
+        new_edges.append(transition)
+    if new_edges:
+        Transition.objects.bulk_create(new_edges)
+        records_created(new_edges, user=actor)
     return _bump(locked)
+
+
+def max_graph_transitions() -> int:
+    """More transitions than any legitimate graph of the largest size has (an output feeds at most one
+    edge; 20 per activity is far above what the activity types offer)."""
+    return 20 * MAX_ACTIVITIES
+
+
+def too_many_activities_message() -> str:
+    return _("At most %(n)s activities.") % {"n": MAX_ACTIVITIES}
 
 
 def _clean_named(row, path: str, *, exclude: list[str]) -> None:
     """``full_clean`` with errors named after their activity or transition (``activities.<key>.label``)."""
     try:
-        row.full_clean(exclude=exclude)
+        row.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         raise ValidationError(
             {f"{path}.{field}": messages for field, messages in error.message_dict.items()}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import logging
 
 from anymail.exceptions import AnymailConfigurationError
@@ -18,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api.errors import error_body, json_error
+from api.parsers import parse_json
 from channels.models import ChannelConfiguration
 from channels.personalization import links
 from channels.providers import registry
@@ -108,8 +108,8 @@ def _problem(field: str | None, code: str, message: str) -> dict:
 def _json_object(body: bytes) -> tuple[dict | None, list[dict]]:
     """The body as a JSON object, or the one problem that keeps it from being one."""
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
+        data = parse_json(body)  # bounded: depth, size, NUL and lone surrogates (api.parsers)
+    except ValueError:  # JSONInputError is a ValueError
         return None, [_problem(None, "parse_error", _("The body is not valid JSON."))]
     if not isinstance(data, dict):
         return None, [_problem(None, "invalid", _("Expected a JSON object."))]

@@ -289,6 +289,7 @@ class RuleCompiler:
         """The bound right-hand side values of a condition, or None after recording an error."""
         path = node.path
         enum_values = list(found.enum_values or []) if found is not None and found.type == "enum" else None
+        bits = 32 if found is not None and found.type == "integer" else 64
         given = [k for k in ("value", "values", "expression", "parameter") if _given(node, k)]
         if operator.arity == "none":
             if given:
@@ -342,7 +343,9 @@ class RuleCompiler:
             if item is None:
                 return self.bad(where, _("Empty values are matched with is_empty."))
             try:
-                value = _passthrough(item, left_type) or convert(item, left_type, enum_values=enum_values)
+                value = _passthrough(item, left_type) or convert(
+                    item, left_type, enum_values=enum_values, integer_bits=bits
+                )
             except ValueProblem as problem:
                 return self.bad(where, str(problem))
             if (

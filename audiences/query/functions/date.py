@@ -7,12 +7,16 @@ Jan 31 + 1 month is Feb 29 on both databases (PostgreSQL's rule).
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+
 import sqlalchemy as sa
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from audiences.query.expressions import ast
 from audiences.query.functions import sqlparts as sql
-from audiences.query.functions.registry import Arg, Family, function, leave_out
+from audiences.query.functions.registry import Arg, ArgumentMismatch, Family, function, leave_out
 from audiences.query.types import DATETIME, INTEGER, STRING, TEMPORAL, Type, common_type
 
 DATE = {"family": Family.DATE}
@@ -306,14 +310,21 @@ def to_date(ctx, value):
     return sql.as_date(ctx, value)
 
 
-DATETIME_TEXT = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+# Only text naming a real moment: months 01-12, the days each month has (29 February in leap
+# years), hours 00-23, minutes and seconds 00-59, years 0001-9999. PostgreSQL casts only what matches,
+# so a malformed or impossible value (2026-02-30, 2026-13-45 99:99) gives null instead of an error;
+# SQLite's oc_to_datetime applies the same rule (its own datetime() would roll 02-30 over to March).
+_YEAR = r"(?!0000)\d{4}"
+_MONTH_DAY = r"((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+_LEAP_DAY = r"(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29"
+_TIME = r"([ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?"
+DATETIME_TEXT = rf"^({_YEAR}-{_MONTH_DAY}|{_LEAP_DAY}){_TIME}$"
 
 
 def _parse_datetime(ctx, text):
     if ctx.postgresql:
-        # Only well-formed text is cast, so a malformed value gives null instead of failing the query.
         return sa.case((text.regexp_match(DATETIME_TEXT), sa.cast(text, sa.DateTime(timezone=True))))
-    return sa.func.datetime(text)
+    return sa.func.oc_to_datetime(text)
 
 
 function(
@@ -340,10 +351,32 @@ def _local(ctx, value, value_type, zone):
     return sa.func.oc_to_timezone(sa.func.datetime(value), zone)
 
 
+def _known_zone(index: int):
+    """The result type of a function whose argument ``index`` is a time zone: a literal zone must be
+    one the databases know (IANA names), so ``'Mars/Olympus'`` is refused when the rule is checked."""
+
+    def returns(typing):
+        node = typing.arg_nodes[index] if index < len(typing.arg_nodes) else None
+        if isinstance(node, ast.Literal) and isinstance(node.value, str) and node.value not in _zones():
+            raise ArgumentMismatch(
+                _("unknown time zone “%(zone)s”; use a name such as Europe/Paris") % {"zone": node.value},
+                index,
+            )
+        return Type.DATETIME
+
+    return returns
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 @function(
     "ToTimeZone",
     args=[Arg("date", DATETIME), Arg("time zone", STRING)],
-    returns=Type.DATETIME,
+    returns=_known_zone(1),
+    returns_doc="date+time",
     description=_("The wall-clock date+time in a time zone such as 'Europe/Paris'."),
     example="Hour(ToTimeZone(@lastModified, 'Europe/Paris'))",
     **DATE,
@@ -373,7 +406,8 @@ def trunc_date(ctx, value, seconds):
 @function(
     "TruncDateTZ",
     args=[Arg("date", DATETIME), Arg("seconds", INTEGER), Arg("time zone", STRING)],
-    returns=Type.DATETIME,
+    returns=_known_zone(2),
+    returns_doc="date+time",
     description=_("The wall-clock date+time in a time zone, rounded down to a number of seconds."),
     example="TruncDateTZ(@lastModified, 3600, 'America/New_York')",
     **DATE,

@@ -21,9 +21,22 @@ SQLITE_PARTS = {
 }
 
 
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+
 def int4(value):
-    """PostgreSQL functions such as substr() take integer, and bigint does not cast to it implicitly."""
-    return sa.cast(value, sa.Integer())
+    """PostgreSQL functions such as substr() take integer, and bigint does not cast to it implicitly.
+
+    Clamped to the integer range first: ``Substring(@x, 1, 99999999999)`` means "to the end", not
+    "integer out of range" (no string is that long, so the clamped value means the same)."""
+    return sa.cast(clamp_int4(value), sa.Integer())
+
+
+def clamp_int4(value):
+    """``value`` (a 64-bit integer expression) bounded to the 32-bit range, still 64-bit."""
+    big = sa.cast(value, sa.BigInteger())
+    low, high = sa.literal(INT4_MIN, sa.BigInteger()), sa.literal(INT4_MAX, sa.BigInteger())
+    return sa.case((big > high, high), (big < low, low), else_=big)
 
 
 def typed(ctx: BuildContext, value):

@@ -336,6 +336,8 @@ def smart(ctx, text):
 )
 def substring(ctx, text, start, count):
     # SQL-standard meaning for starts below 1 (the characters before position 1 count in the length).
+    # Bounded before adding, so a huge start or length cannot overflow 64 bits either.
+    start, count = sql.clamp_int4(start), sql.clamp_int4(count)
     end = start + count
     first = sa.case((start >= 1, start), else_=1)
     size = end - first

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import re
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -16,15 +17,22 @@ from django.utils.translation import gettext as _
 
 from audiences.query.types import Type
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 MAX_TEXT = 10_000
+# Integer fields: "integer" columns are 32-bit, "bigint" columns (and integer expressions) 64-bit.
+INTEGER_RANGES = {32: (-(2**31), 2**31 - 1), 64: (-(2**63), 2**63 - 1)}
 
 
 class ValueProblem(ValueError):
     """A value that does not fit; the message is shown with the node's path."""
 
 
-def convert(value, value_type: Type, *, enum_values: list[str] | None = None):
-    """``value`` (from JSON) as the Python value of ``value_type``; None stays None."""
+def convert(value, value_type: Type, *, enum_values: list[str] | None = None, integer_bits: int = 64):
+    """``value`` (from JSON) as the Python value of ``value_type``; None stays None.
+
+    A whole number outside the column's range (``integer_bits``), an impossible date (2026-02-30) or
+    text holding a NUL character or a lone surrogate is a ``ValueProblem``, never a database error."""
     if value is None:
         return None
     if value_type == Type.STRING:
@@ -32,6 +40,10 @@ def convert(value, value_type: Type, *, enum_values: list[str] | None = None):
             raise ValueProblem(_("Expected a text value."))
         if len(value) > MAX_TEXT:
             raise ValueProblem(_("At most %(max)s characters.") % {"max": MAX_TEXT})
+        if "\x00" in value:
+            raise ValueProblem(_("Text may not contain a NUL character (\\u0000)."))
+        if _SURROGATE.search(value):
+            raise ValueProblem(_("Text may not contain a lone surrogate."))
         if enum_values and value not in enum_values:
             raise ValueProblem(
                 _("Expected one of the values %(values)s.") % {"values": ", ".join(enum_values)}
@@ -42,9 +54,12 @@ def convert(value, value_type: Type, *, enum_values: list[str] | None = None):
             raise ValueProblem(_("Expected true or false."))
         return value
     if value_type in (Type.INTEGER, Type.DECIMAL, Type.FLOAT):
-        return _number(value, value_type)
+        return _number(value, value_type, integer_bits)
     if value_type == Type.DATE:
-        parsed = parse_date(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError:  # well formed but impossible: 2026-02-30
+            raise ValueProblem(_("This date does not exist.")) from None
         if parsed is None:
             raise ValueProblem(_("Expected a date like 2024-01-31."))
         return parsed
@@ -65,7 +80,7 @@ def convert(value, value_type: Type, *, enum_values: list[str] | None = None):
     raise ValueProblem(_("Values of this type cannot be compared."))
 
 
-def _number(value, value_type: Type):
+def _number(value, value_type: Type, integer_bits: int = 64):
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueProblem(_("Expected a number."))
     try:
@@ -79,6 +94,11 @@ def _number(value, value_type: Type):
     if value_type == Type.INTEGER:
         if number != number.to_integral_value():
             raise ValueProblem(_("Expected a whole number."))
+        low, high = INTEGER_RANGES[integer_bits]
+        if not low <= number <= high:
+            raise ValueProblem(
+                _("Expected a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+            )
         return int(number)
     if value_type == Type.FLOAT:
         return float(number)
