@@ -30,8 +30,10 @@ def test_catalog_compiles_and_the_committed_mo_is_current(po_path, tmp_path):
     po.save_as_mofile(str(compiled))
     # then: every placeholder survives translation, and the shipped .mo says the same
     for entry in po.translated_entries():
-        for placeholder in ("%s", "%d", "%(", "{"):
-            assert entry.msgid.count(placeholder) == entry.msgstr.count(placeholder), entry.msgid
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            for placeholder in ("%s", "%d", "%(", "{"):
+                assert entry.msgid.count(placeholder) == translation.count(placeholder), entry.msgid
     shipped = {e.msgid: e.msgstr for e in polib.mofile(str(po_path.with_suffix(".mo")))}
     fresh = {e.msgid: e.msgstr for e in polib.mofile(str(compiled))}
     assert shipped == fresh, "run `make messages` and commit the .mo files"
