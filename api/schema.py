@@ -1,0 +1,87 @@
+"""The OpenAPI document states every answer an operation can give, errors included.
+
+drf-spectacular documents only the success response, so a client (or a schemathesis run) reading the
+document meets 400, 401, 403 and 404 answers it was never told about. ``AutoSchema`` adds the error
+responses that apply to each operation, all in the one error shape of ``api/errors.py``:
+
+- 400 everywhere: bad input, an unknown query parameter (even on a retrieve), a rule a service refuses;
+- 401 and 403 wherever a user must be signed in (the token endpoint is the exception);
+- 404 wherever the path names an object;
+- 409 on writes (stale writes, a state that changed meanwhile), 413 on operations that take a body;
+- 429 on throttled operations.
+
+An operation that declares one of these codes itself keeps its own description; a declared error
+code without a body gets the error shape.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular import openapi
+from rest_framework import permissions, serializers
+
+ERROR_DESCRIPTIONS = {
+    "400": _("Invalid input: `errors` names each field (dotted path) and what is wrong with it."),
+    "401": _("Not signed in: send `Authorization: Token …` or a session cookie."),
+    "403": _("Signed in, but your profiles do not allow this."),
+    "404": _("No such object, or not one you may see."),
+    "409": _("The object changed meanwhile or is not in a state that allows this."),
+    "413": _("The request body is larger than the server accepts."),
+    "429": _("Too many requests: wait for the `Retry-After` seconds."),
+    "503": _("The server could not answer in time; try again or narrow the request."),
+}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+WRITE_METHODS = BODY_METHODS | {"DELETE"}
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text=_("Dotted path; null for the whole input."))
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape (see ``api/errors.py``)."""
+
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    errors = ErrorItemSerializer(many=True)
+
+    class Meta:
+        ref_name = "Error"
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _error_codes(self) -> list[str]:
+        codes = ["400"]
+        if not self._allows_anonymous():
+            codes += ["401", "403"]
+        if "{" in self.path:
+            codes.append("404")
+        if self.method in WRITE_METHODS and not self._allows_anonymous():
+            codes.append("409")
+        if self.method in BODY_METHODS:
+            codes.append("413")
+        if self.view.get_throttles():
+            codes.append("429")
+        return codes
+
+    def _allows_anonymous(self) -> bool:
+        return all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            responses.setdefault(code, self._error_response(code))
+        for code, response in responses.items():
+            if code in ERROR_DESCRIPTIONS and "content" not in response:
+                error = self._error_response(code)
+                response["content"] = error["content"]
+                response["description"] = response.get("description") or error["description"]
+        return responses
+
+    def _error_response(self, code: str) -> dict:
+        response = self._get_response_for_code(ErrorSerializer, code, direction="response")
+        response["description"] = str(ERROR_DESCRIPTIONS.get(code, ""))
+        return response
