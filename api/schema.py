@@ -16,6 +16,8 @@ code without a body gets the error shape.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from rest_framework import permissions, serializers
@@ -52,7 +54,51 @@ class ErrorSerializer(serializers.Serializer):
         ref_name = "Error"
 
 
+# Strings the API refuses: a NUL character (every CharField refuses it, and PostgreSQL cannot store it).
+NO_NUL_PATTERN = "^[^\\x00]*$"
+
+
+def _model_source(field) -> tuple[object | None, bool]:
+    """The model field a serializer field reads, and whether any step of the way may be null."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or field.source == "*":
+        return None, False
+    model_field, nullable = None, False
+    for attr in field.source_attrs:
+        if model is None:
+            return None, False
+        try:
+            model_field = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return None, False
+        nullable = nullable or bool(getattr(model_field, "null", False))
+        model = model_field.related_model if model_field.is_relation else None
+    return model_field, nullable
+
+
 class AutoSchema(openapi.AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        # DRF drops allow_null/allow_blank from read-only model fields, so the document would say a
+        # nullable ``published_by`` is never null and a blank ``source`` is never "": put them back.
+        if field.read_only and isinstance(field.parent, serializers.ModelSerializer):
+            model_field, nullable = _model_source(field)
+            if nullable:
+                field.allow_null = True
+            if isinstance(field, serializers.ChoiceField) and getattr(model_field, "blank", False):
+                field.allow_blank = True
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+            and "format" not in schema
+            and any(isinstance(v, ProhibitNullCharactersValidator) for v in getattr(field, "validators", ()))
+        ):
+            schema["pattern"] = NO_NUL_PATTERN
+        return schema
+
     def _error_codes(self) -> list[str]:
         codes = ["400"]
         if not self._allows_anonymous():
