@@ -16,10 +16,14 @@ code without a body gets the error shape.
 
 from __future__ import annotations
 
+import json
+import re
+from collections import defaultdict
+
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular import openapi
+from drf_spectacular import hooks, openapi
 from rest_framework import permissions, serializers
 
 ERROR_DESCRIPTIONS = {
@@ -131,3 +135,38 @@ class AutoSchema(openapi.AutoSchema):
         response = self._get_response_for_code(ErrorSerializer, code, direction="response")
         response["description"] = str(ERROR_DESCRIPTIONS.get(code, ""))
         return response
+
+
+def _property_containers(node, component: str):
+    if isinstance(node, list):
+        for item in node:
+            yield from _property_containers(item, component)
+    elif isinstance(node, dict):
+        if node.get("properties"):
+            yield component, node["properties"]
+        for key in ("oneOf", "allOf", "anyOf"):
+            yield from _property_containers(node.get(key, []), component)
+
+
+def postprocess_schema_enums(result, generator, **kwargs):
+    """drf-spectacular's enum hook, except for a property that has different choice sets in the
+    branches of one component (the ``type`` of each rule node): the hook names them all alike and
+    keeps the first (``type`` of every rule node became ``["group"]``). Those stay inline."""
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        name = re.sub("^Patched(.+)", r"\1", re.sub("(.+)Request$", r"\1", name))
+        for component_name, properties in _property_containers(component, name):
+            for prop, schema in properties.items():
+                schema = schema.get("items") if schema.get("type") == "array" else schema
+                if isinstance(schema, dict) and "enum" in schema:
+                    groups[(component_name, prop)].append(schema)
+    hidden = []
+    for schemas in groups.values():
+        if len({json.dumps(s["enum"], default=str) for s in schemas}) > 1:
+            for schema in schemas:
+                schema["x-oc-enum"] = schema.pop("enum")
+                hidden.append(schema)
+    result = hooks.postprocess_schema_enums(result, generator, **kwargs)
+    for schema in hidden:
+        schema["enum"] = schema.pop("x-oc-enum")
+    return result

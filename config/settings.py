@@ -181,6 +181,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # spectacular's enum hook, minus its merge of different choice sets under one name (api/schema.py)
+    "POSTPROCESSING_HOOKS": ["api.schema.postprocess_schema_enums"],
 }
 
 # --- Jobs (django-q2) ------------------------------------------------------------------------------
