@@ -174,7 +174,7 @@ class CampaignViewSet(RestrictedModelViewSet):
     def run_detail(self, request, pk=None, run_id=None):
         return Response(RunDetailSerializer(self._run(request, run_id)).data)
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=None, responses=RunSerializer, operation_id="v1_campaigns_runs_command")
     @action(
         detail=True,
         methods=["post"],
