@@ -52,7 +52,7 @@ _INTEGER = re.compile(r"-?[0-9]{1,20}")
 BOOLEAN_VALUES = {"true", "false", "True", "False", "1", "0"}
 
 
-def _is_integer_filter(filterset_class, filter_) -> bool:
+def is_integer_filter(filterset_class, filter_) -> bool:
     if not isinstance(filter_, NumberFilter | ModelChoiceFilter | ModelMultipleChoiceFilter):
         return False
     field = get_model_field(filterset_class._meta.model, filter_.field_name)
@@ -72,7 +72,7 @@ def _strict_value_errors(request, filterset_class) -> dict[str, list[str]]:
             if isinstance(filter_, BooleanFilter):
                 if raw not in BOOLEAN_VALUES and raw != "":
                     errors[name] = [_("Enter true or false.")]
-            elif _is_integer_filter(filterset_class, filter_):
+            elif is_integer_filter(filterset_class, filter_):
                 parts = raw.split(",") if isinstance(filter_, BaseInFilter) else [raw]
                 if raw != "" and not all(
                     _INTEGER.fullmatch(part) and INTEGER_MIN <= int(part) <= INTEGER_MAX for part in parts

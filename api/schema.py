@@ -23,8 +23,11 @@ from collections import defaultdict
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
+from django_filters import BaseInFilter
 from drf_spectacular import hooks, openapi
 from rest_framework import permissions, serializers
+
+from api.filtering import INTEGER_MAX, INTEGER_MIN, is_integer_filter
 
 ERROR_DESCRIPTIONS = {
     "400": _("Invalid input: `errors` names each field (dotted path) and what is wrong with it."),
@@ -119,6 +122,28 @@ class AutoSchema(openapi.AutoSchema):
 
     def _allows_anonymous(self) -> bool:
         return all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def _get_filter_parameters(self):
+        # django-filter's NumberFilter is documented as any number; the ids it filters are 64-bit
+        # integers, and StrictFilterBackend refuses anything else (api/filtering.py).
+        parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        if filterset_class is None:
+            return parameters
+        for parameter in parameters:
+            filter_ = filterset_class.base_filters.get(parameter.get("name"))
+            if (
+                filter_ is not None
+                and not isinstance(filter_, BaseInFilter)
+                and is_integer_filter(filterset_class, filter_)
+            ):
+                parameter["schema"] = {
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": INTEGER_MIN,
+                    "maximum": INTEGER_MAX,
+                }
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
