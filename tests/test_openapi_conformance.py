@@ -51,6 +51,7 @@ def keep_connections():
 def _world(make_user) -> dict[str, dict[str, object]]:
     """Objects the run may name, by the route's first segment and path parameter."""
     from audiences.catalog.models import Link
+    from audiences.ingestion.services import records_upsert
     from audiences.saved.services import audience_create, saved_filter_create
     from audit.models import DomainEvent
     from campaigns.lifecycle.services import campaign_request_approval
@@ -86,6 +87,9 @@ def _world(make_user) -> dict[str, dict[str, object]]:
             "dimension": customers,
         },
     )
+    loaded = records_upsert(
+        actor=admin, schema=customers.schema, records=[{"id": 999, "tier": "gold", "score": "high"}]
+    )  # refused: a failed run with a reject to read
     capping = capping_rule_save(actor=admin, rule=CappingRule(channel="email", max_messages=3, period="week"))
     suppression = suppression_add(actor=admin, channel="email", address="gone@shop.test")
     event = DomainEvent.objects.order_by("id").first()
@@ -106,7 +110,7 @@ def _world(make_user) -> dict[str, dict[str, object]]:
         "fields": {"id": field.pk},
         "links": {"id": link.pk if link else None},
         "targeting-dimensions": {"id": customers.pk},
-        "ingestion-runs": {},
+        "ingestion-runs": {"id": loaded.pk},
         "users": {"id": manager.pk},
         "audit-events": {"id": event.pk if event else None},
         "channel-configurations": {"id": configuration.pk},
