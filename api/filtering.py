@@ -6,6 +6,7 @@ for a platform whose lists feed bulk actions, that is refused instead.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +18,7 @@ from django_filters import (
     ModelChoiceFilter,
     ModelMultipleChoiceFilter,
     NumberFilter,
+    utils,
 )
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
@@ -42,7 +44,13 @@ class StrictFilterBackend(DjangoFilterBackend):
             errors = _strict_value_errors(request, filterset_class)
             if errors:
                 raise ValidationError(errors, code="invalid")
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise utils.translate_validation(filterset.errors)
+        _datetimes_in_utc(filterset.form.cleaned_data)
+        return filterset.qs
 
 
 # django-filter reads ``?favourite=maybe`` as "no filter" and passes ``?campaign_id=1e30`` to the
@@ -61,6 +69,17 @@ def is_integer_filter(filterset_class, filter_) -> bool:
             break
         field = field.target_field
     return isinstance(field, models.IntegerField | models.AutoField)
+
+
+def _datetimes_in_utc(values: dict) -> None:
+    """An ISO date-time may carry any offset below a day; PostgreSQL refuses offsets beyond 15:59
+    (a 500), so a filter's date-time is moved to UTC first (out of range there is a 400)."""
+    for name, value in values.items():
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            try:
+                values[name] = value.astimezone(datetime.UTC)
+            except OverflowError:
+                raise ValidationError({name: [_("Enter a date and time within years 1 to 9999.")]}) from None
 
 
 def _strict_value_errors(request, filterset_class) -> dict[str, list[str]]:

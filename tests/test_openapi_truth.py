@@ -196,3 +196,14 @@ def test_ids_and_flags_in_range_still_filter(api_as, administrator):
     client = api_as(administrator)
     assert client.get("/api/v1/deliveries/?campaign_id=9223372036854775807&is_proof=false").status_code == 200
     assert client.get("/api/v1/saved-filters/?favourite=true&owner_id=-1").status_code == 200
+
+
+def test_date_time_filters_with_any_offset_are_compared_in_utc(api_as, administrator):
+    # before: PostgreSQL refused the -22:15 offset (over 15:59) and the request answered 500
+    client = api_as(administrator)
+    assert client.get("/api/v1/audit-events/?at_after=0343-10-20T13:23:20-22:15").status_code == 200
+    assert client.get("/api/v1/audit-events/?at_before=2026-01-01T00:00:00%2B23:59").status_code == 200
+    # a date-time that leaves the calendar once in UTC is a 400 naming the parameter
+    response = client.get("/api/v1/audit-events/?at_after=0001-01-01T00:00:00%2B05:00")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["at_after"]
