@@ -136,6 +136,11 @@ class StrictOrderingFilter(OrderingFilter):
         if queryset is None:
             queryset = getattr(view, "queryset", None)
         if queryset is None:
+            try:
+                queryset = view.get_queryset()
+            except Exception:  # a view that needs a real request: the declared terms only
+                queryset = None
+        if queryset is None:
             return super().get_schema_operation_parameters(view)
         names = sorted(self._valid_names(queryset.all(), view))
         if not names:

@@ -127,6 +127,12 @@ class AutoSchema(openapi.AutoSchema):
         # django-filter's NumberFilter is documented as any number; the ids it filters are 64-bit
         # integers, and StrictFilterBackend refuses anything else (api/filtering.py).
         parameters = super()._get_filter_parameters()
+        for parameter in parameters:  # form fields refuse NUL in query strings too
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "array":
+                schema = schema.get("items", {})
+            if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
+                schema["pattern"] = NO_NUL_PATTERN
         filterset_class = getattr(self.view, "filterset_class", None)
         if filterset_class is None:
             return parameters

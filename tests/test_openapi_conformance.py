@@ -169,7 +169,8 @@ def test_every_operation_answers_as_documented(make_user, keep_connections):
                 for failure in exc.exceptions:
                     title = getattr(failure, "title", type(failure).__name__)
                     failures.append(f"{operation.label} -> {response.status_code}: {title}")
-                    details.setdefault(failures[-1], f"{case.path_parameters} {case.query}: {failure}"[:1500])
+                    seen = f"{case.path_parameters} {case.query}: {failure} {response.text[:300]}"
+                    details.setdefault(failures[-1], f"{failures[-1]} {seen}"[:1500])
 
         return check
 
