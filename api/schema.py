@@ -11,7 +11,10 @@ responses that apply to each operation, all in the one error shape of ``api/erro
 - 429 on throttled operations.
 
 An operation that declares one of these codes itself keeps its own description; a declared error
-code without a body gets the error shape.
+code without a body gets the error shape. It also documents what DRF's defaults leave out or get
+wrong: read-only nullable or blank model fields (``published_by`` null, ``source`` ""), the NUL-free
+pattern of strings the API refuses NUL in (bodies and query strings), id filters as 64-bit integers.
+``postprocess_schema_enums`` keeps spectacular from merging different choice sets of one property.
 """
 
 from __future__ import annotations
