@@ -97,6 +97,9 @@ class AutoSchema(openapi.AutoSchema):
             if isinstance(field, serializers.ChoiceField) and getattr(model_field, "blank", False):
                 field.allow_blank = True
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        slug = isinstance(field, serializers.SlugRelatedField) and not field.help_text
+        if slug and isinstance(schema, dict):
+            schema.pop("description", None)  # the slug's own help ("Required. 150 characters…") misleads
         if (
             direction == "request"
             and isinstance(schema, dict)
