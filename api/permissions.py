@@ -35,6 +35,10 @@ class ProfilePermission(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
+        method = request.method.lower()
+        action_map = getattr(view, "action_map", None)
+        if action_map is not None and method not in action_map and not hasattr(view, method):
+            return True  # a method the route does not have: nothing runs, DRF answers 405
         action = required_action(view)
         model = view.get_queryset().model
         return action is not None and can_model(request.user, action, model)

@@ -20,6 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -107,6 +109,7 @@ def _functions() -> list[dict]:
     ]
 
 
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
 @api_view(["GET"])
 def meta(request):
     """Menus of the rule builder, from the registries and the catalog the user may read."""
@@ -140,6 +143,12 @@ class ExpressionInput(serializers.Serializer):
     )
 
 
+class ExpressionCheckOutput(serializers.Serializer):
+    type = serializers.CharField(allow_null=True)
+    error = serializers.DictField(allow_null=True, help_text="message, expected, line, column, offset")
+
+
+@extend_schema(request=ExpressionInput, responses=ExpressionCheckOutput)
 @api_view(["POST"])
 def expression_check(request):
     """``{"type"}`` of a valid expression, or ``{"error": {message, expected, line, column, offset...}}``."""

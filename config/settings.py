@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "api.filtering.StrictFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "api.filtering.StrictOrderingFilter",
     ],
     # Bounded JSON (depth, NUL and lone surrogates, body size: api/parsers.py); forms for the browsable API.
     "DEFAULT_PARSER_CLASSES": [
@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"trigger": "60/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -211,6 +211,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # spectacular's enum hook, minus its merge of different choice sets under one name (api/schema.py)
+    "POSTPROCESSING_HOOKS": ["api.schema.postprocess_schema_enums"],
 }
 
 # --- Jobs (django-q2) ------------------------------------------------------------------------------

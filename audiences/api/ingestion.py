@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from accounts.permissions import restrict
 from api.parsers import BoundedJSONParser, JSONInputError, parse_json
 from api.permissions import ProfilePermission, requires
+from api.schema import ErrorSerializer
 from audiences.catalog.models import Schema
 from audiences.ingestion import services
 from audiences.ingestion.models import IngestionOrigin, IngestionRun, IngestionStatus
@@ -149,6 +150,15 @@ class IngestionRunViewSet(
         return response
 
 
+class RecordsRefusedSerializer(ErrorSerializer):
+    """The error shape, plus the failed run when the batch was loaded and refused (``run``)."""
+
+    run = IngestionRunSerializer(required=False)
+
+    class Meta:
+        ref_name = "RecordsRefused"
+
+
 class SchemaRecordsViewSet(viewsets.GenericViewSet):
     """``POST /schemas/{name}/records/``: upsert (or delete) a batch of JSON records, synchronously."""
 
@@ -159,7 +169,9 @@ class SchemaRecordsViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return restrict(self.request.user, "view", IngestionRun.objects.all())
 
-    @extend_schema(request=RecordsInput, responses={200: IngestionRunSerializer, 400: IngestionRunSerializer})
+    @extend_schema(
+        request=RecordsInput, responses={200: IngestionRunSerializer, 400: RecordsRefusedSerializer}
+    )
     def create(self, request, schema_name=None):
         data = RecordsInput(data=request.data)
         data.is_valid(raise_exception=True)

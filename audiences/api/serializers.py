@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audiences.catalog.models import Field, Link, LinkCardinality, Schema, TargetingDimension
@@ -168,6 +170,11 @@ def _role_field(**kwargs):
     return serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class _RoleFieldName(serializers.ReadOnlyField):
+    """The name of the catalog field a targeting dimension's role points to (a string)."""
+
+
 class TargetingDimensionSerializer(serializers.ModelSerializer):
     schema = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
@@ -183,6 +190,14 @@ class TargetingDimensionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_fields(self):
+        # Each role is answered by the catalog field's name (see to_representation), not its id.
+        fields = super().get_fields()
+        for role in TargetingDimension.ROLE_FIELDS:
+            nullable = TargetingDimension._meta.get_field(role).null
+            fields[role] = _RoleFieldName(source=f"{role}_id", allow_null=nullable)
+        return fields
 
     def to_representation(self, dimension):
         data = super().to_representation(dimension)

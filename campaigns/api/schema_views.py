@@ -147,6 +147,7 @@ class ActivitySchemaViewSet(viewsets.GenericViewSet):
 
     permission_classes = [ProfilePermission]
     queryset = Campaign.objects.all()
+    pagination_class = None  # every registered type in one short list
 
     def get_queryset(self):
         return restrict(self.request.user, "view", self.queryset)

@@ -148,3 +148,25 @@ class RunDetailSerializer(RunSerializer):
 
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "tasks", "results", "events"]
+
+
+class PreviewColumnSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField()
+    personal = serializers.BooleanField(required=False)
+
+
+class RunPreviewSerializer(serializers.Serializer):
+    """The first rows of a transition's working table; personal columns are listed in ``hidden``
+    instead for users without the personal-data preview permission."""
+
+    columns = PreviewColumnSerializer(many=True)
+    hidden = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField(child=serializers.JSONField(allow_null=True)))
+    row_count = serializers.IntegerField(allow_null=True)
+
+
+class RunPreviewQuery(serializers.Serializer):
+    limit = serializers.IntegerField(
+        min_value=1, required=False, help_text="Rows (capped by OC_PREVIEW_ROWS_MAX)."
+    )

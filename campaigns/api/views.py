@@ -16,6 +16,8 @@ from campaigns.api.serializers import (
     CampaignSerializer,
     GraphSerializer,
     RunDetailSerializer,
+    RunPreviewQuery,
+    RunPreviewSerializer,
     RunSerializer,
     RunStartSerializer,
     ShareSerializer,
@@ -172,7 +174,7 @@ class CampaignViewSet(RestrictedModelViewSet):
     def run_detail(self, request, pk=None, run_id=None):
         return Response(RunDetailSerializer(self._run(request, run_id)).data)
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=None, responses=RunSerializer, operation_id="v1_campaigns_runs_command")
     @action(
         detail=True,
         methods=["post"],
@@ -184,6 +186,7 @@ class CampaignViewSet(RestrictedModelViewSet):
         run = RUN_COMMANDS[command](actor=request.user, run=self._run(request, run_id))
         return Response(RunSerializer(run).data)
 
+    @extend_schema(parameters=[RunPreviewQuery], responses=RunPreviewSerializer)
     @action(
         detail=True,
         methods=["get"],
@@ -192,12 +195,13 @@ class CampaignViewSet(RestrictedModelViewSet):
     )
     @requires("view")
     def run_preview(self, request, pk=None, run_id=None, result_id=None):
+        query = RunPreviewQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         run = self._run(request, run_id)
         result = run.results.filter(pk=result_id).first()
         if result is None:
             raise Http404
-        limit = request.query_params.get("limit")
         preview = selectors.transition_result_preview(
-            actor=request.user, result=result, limit=int(limit) if limit and limit.isdigit() else None
+            actor=request.user, result=result, limit=query.validated_data.get("limit")
         )
         return Response(preview)

@@ -172,7 +172,13 @@ class CampaignLifecycleViewSet(viewsets.GenericViewSet):
         return Response(s.ScheduleSerializer(schedules.schedule_as_dict(saved)).data)
 
     @extend_schema(responses=s.PreviewTimeSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="schedule/preview", url_name="schedule-preview")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="schedule/preview",
+        url_name="schedule-preview",
+        pagination_class=None,  # the next few firings, one short list
+    )
     @requires("view")
     def schedule_preview(self, request, pk=None):
         schedule = schedules.schedule_get(self.get_object())

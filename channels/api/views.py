@@ -9,13 +9,12 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from accounts.permissions import can_preview_personal_data
 from api.permissions import requires
 from api.throttles import ProofThrottle
-from api.viewsets import RestrictedModelViewSet
+from api.viewsets import RestrictedModelViewSet, RestrictedReadOnlyModelViewSet
 from channels.api import serializers as s
 from channels.models import CappingRule, ChannelConfiguration, Delivery, ProofRecipient, SuppressionEntry
 from channels.personalization.sms import sms_length
@@ -158,16 +157,12 @@ class DeliveryFilterSet(filters.FilterSet):
         fields = ["channel", "status", "activity_key", "is_proof"]
 
 
-class DeliveryViewSet(RestrictedModelViewSet):
+class DeliveryViewSet(RestrictedReadOnlyModelViewSet):
     """Deliveries are written by live runs and proofs only; here they are read, with their report."""
 
     base_queryset = Delivery.objects.all()
     serializer_class = s.DeliverySerializer
     filterset_class = DeliveryFilterSet
-    http_method_names = ["get", "post", "head", "options"]  # POST only for the proof action
-
-    def create(self, request, *args, **kwargs):
-        raise MethodNotAllowed("POST")
 
     @extend_schema(parameters=[s.ReportQuery], responses=None)
     @action(detail=False, methods=["get"])
