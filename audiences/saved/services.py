@@ -358,8 +358,11 @@ def audience_update(*, actor, audience: Audience, data: dict) -> Audience:
     if not can(actor, "change", audience):
         raise PermissionDenied(_("Only the owner or an Administrator may change this audience."))
     allowed = {"name", "description", "visibility", "rule"}
-    if "rule" in data and data["rule"] is not None:
-        _check_rule(audience.dimension, data["rule"], actor=actor)
+    if "rule" in data:
+        if audience.kind == AudienceKind.RULE and data["rule"] is None:
+            raise ValidationError({"rule": _("A rule-based audience needs a rule.")})
+        if data["rule"] is not None:
+            _check_rule(audience.dimension, data["rule"], actor=actor)
     for key, value in data.items():
         if key in allowed:
             setattr(audience, key, value)

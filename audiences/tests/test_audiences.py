@@ -113,3 +113,18 @@ def test_api_create_refresh_and_viewer_cannot_create(shop, api_as, manager, view
     refreshed = api_as(manager).post(f"/api/v1/audiences/{created.json()['id']}/refresh/")
     assert refreshed.status_code == 200
     assert api_as(viewer).post("/api/v1/audiences/", body, format="json").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_rule_based_audience_cannot_lose_its_rule(shop, api_as, manager):
+    # given a rule-based audience
+    audience = services.audience_create(
+        actor=manager, name="Old", dimension=shop["dimension"], kind="rule", rule=OLD
+    )
+    # when its rule is set to null (the API accepted it with a 200 before)
+    response = api_as(manager).patch(f"/api/v1/audiences/{audience.pk}/", {"rule": None}, format="json")
+    # then: a 400 naming the rule, and the rule is kept
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "rule"
+    audience.refresh_from_db()
+    assert audience.rule == OLD
