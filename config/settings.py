@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_q",
+    "api",  # API-wide input rules (api/apps.py)
     "accounts",
     "audiences",
     "campaigns",

@@ -8,6 +8,7 @@ import schemathesis
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from campaigns.models import Campaign
 from campaigns.services import campaign_create
 from tests.test_openapi_conformance import keep_connections  # noqa: F401 (fixture)
 
@@ -128,6 +129,22 @@ def test_request_strings_refuse_nul_in_the_document_as_the_api_does(document, ap
     # then: a name with NUL is refused, as the pattern says
     response = api_as(manager).post("/api/v1/campaigns/", {"name": "a\x00b"}, format="json")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("value", [123, 4.5, True])
+def test_a_number_or_boolean_for_a_text_field_is_a_400_naming_the_field(api_as, manager, value):
+    # given: the document says a campaign's name is a string
+    # when: a JSON number or boolean is sent instead (DRF used to store it as "123")
+    response = api_as(manager).post("/api/v1/campaigns/", {"name": value}, format="json")
+    # then
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["name"]
+    assert not Campaign.objects.exists()
+
+
+def test_text_fields_still_take_text(api_as, manager):
+    response = api_as(manager).post("/api/v1/campaigns/", {"name": "123"}, format="json")
+    assert response.status_code == 201 and response.json()["name"] == "123"
 
 
 # --- query parameters that were silently ignored ---------------------------------------------------

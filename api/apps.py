@@ -1,0 +1,15 @@
+"""The REST API's app: installs the API-wide input rules that live below every serializer."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "REST API"
+
+    def ready(self):
+        from api.fields import refuse_numbers_for_text
+
+        refuse_numbers_for_text()
