@@ -10,6 +10,6 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self):
-        from api.fields import refuse_numbers_for_text
+        from api.fields import install_input_rules
 
-        refuse_numbers_for_text()
+        install_input_rules()

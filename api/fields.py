@@ -1,8 +1,14 @@
-"""Text fields take text: a JSON number or boolean given for a string field is a 400 naming the field.
+"""Input rules below every serializer, installed once from ``ApiConfig.ready``.
+
+Text fields take text: a JSON number or boolean given for a string field is a 400 naming the field.
 
 DRF's ``CharField`` turns ``123`` into ``"123"``, so a client that sends the wrong type is told nothing
-and the OpenAPI document (``type: string``) says one thing while the API does another. Installed once
-from ``ApiConfig.ready`` for every ``CharField`` and its subclasses (e-mail, URL, regex, slug...).
+and the OpenAPI document (``type: string``) says one thing while the API does another. This holds
+for every ``CharField`` and its subclasses (e-mail, URL, regex, slug...).
+
+Integers fit in 64 bits: every ``IntegerField`` without tighter bounds refuses what no database
+column (and no id) can hold, a 400 naming the field instead of an ``OverflowError`` (500) when the
+value reaches a query (``/deliveries/report/?campaign=4786434336211317557371473540019126272``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import decimal
 from rest_framework import serializers
 
 _text_to_internal_value = serializers.CharField.to_internal_value
+_integer_to_internal_value = serializers.IntegerField.to_internal_value
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _text_only(self, data):
@@ -20,5 +28,15 @@ def _text_only(self, data):
     return _text_to_internal_value(self, data)
 
 
-def refuse_numbers_for_text() -> None:
+def _int64(self, data):
+    value = _integer_to_internal_value(self, data)
+    if value > INT64_MAX:
+        self.fail("max_value", max_value=INT64_MAX)
+    if value < INT64_MIN:
+        self.fail("min_value", min_value=INT64_MIN)
+    return value
+
+
+def install_input_rules() -> None:
     serializers.CharField.to_internal_value = _text_only
+    serializers.IntegerField.to_internal_value = _int64

@@ -142,6 +142,14 @@ def test_a_number_or_boolean_for_a_text_field_is_a_400_naming_the_field(api_as, 
     assert not Campaign.objects.exists()
 
 
+@pytest.mark.parametrize("value", [str(2**63), "4786434336211317557371473540019126272", str(-(2**63) - 1)])
+def test_an_integer_parameter_beyond_64_bits_is_a_400_naming_it(api_as, administrator, value):
+    # found by the conformance run: an OverflowError (500) when the value reached the query
+    response = api_as(administrator).get("/api/v1/deliveries/report/", {"campaign": value})
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["campaign"]
+
+
 def test_text_fields_still_take_text(api_as, manager):
     response = api_as(manager).post("/api/v1/campaigns/", {"name": "123"}, format="json")
     assert response.status_code == 201 and response.json()["name"] == "123"
