@@ -28,6 +28,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import can_model, can_preview_personal_data, restrict
 from audiences.catalog.models import Link, LinkCardinality, Schema, TargetingDimension
+from audiences.query.compiler import personal
 from audiences.query.compiler.catalog import FIELD_TYPES, Aliases, CatalogResolver, CatalogSnapshot
 from audiences.query.expressions.compiler import check_expression
 from audiences.query.expressions.errors import ExpressionError
@@ -128,6 +129,10 @@ def meta(request):
             ],
             "catalog": _catalog(request.user),
             "may_preview_personal": can_preview_personal_data(request.user),
+            # Operators this user may use on a personal field (ADR 0004); null: every operator.
+            "personal_operators": None
+            if can_preview_personal_data(request.user)
+            else list(personal.ALLOWED_OPERATORS),
         }
     )
 

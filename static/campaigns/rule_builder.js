@@ -71,16 +71,29 @@ export class RuleBuilder {
     return schema;
   }
 
-  fieldType(scope, path) {
-    /* A dotted path through single-valued links to a field; null when unknown. */
+  fieldInfo(scope, path) {
+    /* The field at a dotted path through single-valued links; null when unknown. */
     const parts = (path || "").split(".");
     let schema = this.schemaAt(scope);
     for (const name of parts.slice(0, -1)) {
       const link = schema && schema.links.find((l) => l.name === name);
       schema = link ? this.meta.catalog[link.target] : null;
     }
-    const field = schema && schema.fields.find((f) => f.name === parts[parts.length - 1]);
+    return (schema && schema.fields.find((f) => f.name === parts[parts.length - 1])) || null;
+  }
+
+  fieldType(scope, path) {
+    const field = this.fieldInfo(scope, path);
     return field ? field.type : null;
+  }
+
+  operatorsFor(type, { aggregate = false, personal = false } = {}) {
+    /* The operators offered for a value of ``type``; on a personal field, only those the server
+       allows this user (ADR 0004: emptiness and equality without the preview permission). */
+    const limited = personal && this.meta.personal_operators;
+    return this.meta.operators.filter((op) => (aggregate ? op.aggregate_ok : true)
+      && (!type || type === "any" || op.types.includes(type))
+      && (!limited || this.meta.personal_operators.includes(op.key)));
   }
 
   render() {
@@ -209,7 +222,7 @@ export class RuleBuilder {
       fill(list, 
         prefix.length ? h("button", { type: "button", class: "oc-picker-back", onclick: () => show(prefix.slice(0, -1)) }, `← ${prefix.join(" › ")}`) : null,
         ...(schema ? schema.fields.map((f) => h("button", { type: "button", class: "oc-picker-field", "data-field": [...prefix, f.name].join("."),
-          onclick: () => { close(); onPick({ kind: "field", path: [...prefix, f.name].join("."), type: f.type }); } },
+          onclick: () => { close(); onPick({ kind: "field", path: [...prefix, f.name].join("."), type: f.type, personal: f.personal }); } },
           `${f.label}`, h("small", {}, ` ${f.type}${f.personal ? " · " + gettext("personal") : ""}`))) : []),
         ...(schema ? schema.links.map((l) => l.collection
           ? h("span", { class: "oc-picker-collection", "data-link": l.name }, `${l.label} `, h("small", {}, gettext("collection")),
@@ -242,8 +255,10 @@ export class RuleBuilder {
     this.changed();
   }
 
-  operatorSelect(node, type, { aggregate = false } = {}) {
-    const ops = this.meta.operators.filter((op) => (aggregate ? op.aggregate_ok : true) && (!type || type === "any" || op.types.includes(type)));
+  operatorSelect(node, type, { aggregate = false, personal = false } = {}) {
+    const ops = this.operatorsFor(type, { aggregate, personal });
+    const current = this.meta.operators.find((o) => o.key === node.operator);
+    if (current && !ops.includes(current)) ops.push(current); // a stored rule shows what it says (the server explains a refusal)
     return h("select", { class: "oc-rule-operator", "aria-label": gettext("Operator"), disabled: this.o.readOnly,
       onchange: (e) => {
         node.operator = e.target.value;
@@ -389,7 +404,7 @@ export class RuleBuilder {
     const type = leftMode === "field" ? this.fieldType(scope, node.field) : null;
     const fieldButton = h("button", { type: "button", class: "oc-rule-field", disabled: ro, "aria-haspopup": "dialog",
       onclick: (e) => this.picker(scope, e.target, (pick) => {
-        if (pick.kind === "field") { node.field = pick.path; delete node.left; const ops = this.meta.operators.filter((o) => o.types.includes(pick.type)); if (!ops.find((o) => o.key === node.operator)) { node.operator = ops[0].key; } this.changed(); }
+        if (pick.kind === "field") { node.field = pick.path; delete node.left; const ops = this.operatorsFor(pick.type, { personal: pick.personal }); if (!ops.find((o) => o.key === node.operator)) { node.operator = ops[0].key; } this.changed(); }
         else if (pick.kind === "aggregate") this.replaceNode(node, { type: "aggregate", link: pick.link, function: "count", operator: "greater", value: 0 });
         else this.replaceNode(node, { type: pick.kind, link: pick.link, where: emptyGroup() });
       }) }, node.field || gettext("Choose an attribute…"));
@@ -400,7 +415,7 @@ export class RuleBuilder {
     const op = this.meta.operators.find((o) => o.key === node.operator);
     const caseBox = op && op.case_option && type === "string" ? h("label", { class: "oc-rule-case" },
       h("input", { type: "checkbox", checked: !!node.case_insensitive, disabled: ro, onchange: (e) => { if (e.target.checked) node.case_insensitive = true; else delete node.case_insensitive; this.changed(); } }), gettext("ignore case")) : null;
-    return h("span", { class: "oc-rule-condition-line" }, leftToggle, left, this.operatorSelect(node, type), this.arity(node.operator) === "none" ? null : this.rightMode(node), this.valueEditor(node, type, scope, path), caseBox);
+    return h("span", { class: "oc-rule-condition-line" }, leftToggle, left, this.operatorSelect(node, type, { personal: leftMode === "field" && !!(this.fieldInfo(scope, node.field) || {}).personal }), this.arity(node.operator) === "none" ? null : this.rightMode(node), this.valueEditor(node, type, scope, path), caseBox);
   }
 
   linkSelect(node, scope) {
