@@ -18,7 +18,6 @@ import decimal
 from rest_framework import serializers
 
 _text_to_internal_value = serializers.CharField.to_internal_value
-_integer_to_internal_value = serializers.IntegerField.to_internal_value
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -28,15 +27,16 @@ def _text_only(self, data):
     return _text_to_internal_value(self, data)
 
 
-def _int64(self, data):
-    value = _integer_to_internal_value(self, data)
-    if value > INT64_MAX:
-        self.fail("max_value", max_value=INT64_MAX)
-    if value < INT64_MIN:
-        self.fail("min_value", min_value=INT64_MIN)
-    return value
+_integer_init = serializers.IntegerField.__init__
+
+
+def _int64_init(self, *args, **kwargs):
+    # Bounds as arguments, so the validators refuse and the OpenAPI document says so (minimum/maximum).
+    kwargs.setdefault("max_value", INT64_MAX)
+    kwargs.setdefault("min_value", INT64_MIN)
+    _integer_init(self, *args, **kwargs)
 
 
 def install_input_rules() -> None:
     serializers.CharField.to_internal_value = _text_only
-    serializers.IntegerField.to_internal_value = _int64
+    serializers.IntegerField.__init__ = _int64_init
